@@ -1,0 +1,30 @@
+"""AgentPrep entry point: navigation and the sidebar. Pages live in `pages/` and stay thin."""
+
+import streamlit as st
+
+from ui.i18n import t
+from ui.session import DEFAULT_PROFILE, current_lang
+
+st.set_page_config(page_title="AgentPrep", page_icon=":material/school:", layout="wide")
+
+if "lang" not in st.session_state:
+    st.session_state["lang"] = current_lang()
+if "profile" not in st.session_state:
+    st.session_state["profile"] = DEFAULT_PROFILE
+
+with st.sidebar:
+    st.selectbox(
+        t("sidebar_language", current_lang()),
+        options=["fr", "en"],
+        format_func=lambda code: {"fr": "Français", "en": "English"}[code],
+        key="lang",
+    )
+    lang = current_lang()
+    st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang), max_chars=40)
+
+pages = {
+    t("nav_section_practice", lang): [
+        st.Page("pages/home.py", title=t("nav_home", lang), icon=":material/home:", default=True),
+    ],
+}
+st.navigation(pages).run()

@@ -1,0 +1,100 @@
+"""The one settings object of AgentPrep.
+
+Every knob lives here, read from `AGENTPREP_*` environment variables and an optional `.env` file,
+so the app, the CLI, the benches and the tests all agree on where data lives and which model grades.
+Nothing else reads the environment for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def _default_ollama_url() -> str:
+    """Ollama's own clients honour OLLAMA_HOST; so do we, with or without a scheme."""
+    host = os.environ.get("OLLAMA_HOST", "").strip()
+    if not host:
+        return "http://localhost:11434"
+    if "://" not in host:
+        host = f"http://{host}"
+    return host
+
+
+class Settings(BaseSettings):
+    """AgentPrep configuration. Each field maps to `AGENTPREP_<FIELD>` (case-insensitive)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AGENTPREP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path.home() / ".agentprep",
+        description="Where the knowledge store, the attempts database and uploads live.",
+    )
+    language: Literal["fr", "en"] = Field(default="fr", description="Default UI and quiz language.")
+
+    provider: Literal["ollama", "openai"] = Field(
+        default="ollama", description="`ollama`, or `openai` for any OpenAI-compatible server."
+    )
+    model: str = Field(default="qwen3:4b", description="Chat model used by the judge and the chats.")
+    ollama_url: str = Field(default_factory=_default_ollama_url)
+    openai_base_url: str = Field(default="http://localhost:8000/v1")
+    openai_api_key: SecretStr = Field(default=SecretStr("not-needed"))
+    llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-call time-out for the LLM.")
+    llm_num_ctx: int = Field(default=8192, ge=2048, description="Context window asked of Ollama.")
+
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server URL (http://host:8000); unset = embedded store."
+    )
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = Field(default="agentprep_knowledge", min_length=3, max_length=512)
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset = SQLite under the data directory."
+    )
+    coach_password: SecretStr | None = Field(
+        default=None, description="Coach studio password, or its hash from `cli.py coach hash`."
+    )
+    coach_password_hash: str | None = None
+    max_upload_mb: int = Field(default=20, gt=0)
+
+    bank_dir: Path = Field(default=PROJECT_ROOT / "question_bank" / "bank")
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "knowledge" / "corpus")
+
+    @field_validator("data_dir", "bank_dir", "corpus_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'agentprep.db'}"
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_url or self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call `get_settings.cache_clear()` after changing env."""
+    return Settings()

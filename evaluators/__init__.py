@@ -1,0 +1,1 @@
+"""Grading: the LLM judge, the embedded grader, and the judge's evaluation harness."""

@@ -1,0 +1,91 @@
+"""The one grade type, shared by the LLM judge and the embedded grader.
+
+The score is never a free number from a model: it is computed from the per-criterion verdicts and
+the rubric weights, after evidence checks, so the same verdicts always give the same score and a
+candidate can see exactly why each point was or was not credited.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Verdict(StrEnum):
+    met = "met"
+    partly_met = "partly_met"
+    not_met = "not_met"
+
+
+VERDICT_CREDIT: dict[Verdict, float] = {Verdict.met: 1.0, Verdict.partly_met: 0.5, Verdict.not_met: 0.0}
+
+
+class Flag(StrEnum):
+    """Things a candidate (or coach) must see about how a grade was reached."""
+
+    prompt_injection = "prompt_injection"
+    empty_answer = "empty_answer"
+    too_short = "too_short"
+    off_topic = "off_topic"
+    keyword_stuffing = "keyword_stuffing"
+    truncated = "truncated"
+    evidence_rejected = "evidence_rejected"
+    llm_unavailable = "llm_unavailable"
+    llm_invalid_output = "llm_invalid_output"
+    llm_timeout = "llm_timeout"
+
+
+class CriterionGrade(BaseModel):
+    """The verdict on one rubric item, with the evidence behind it."""
+
+    id: str
+    text: str = Field(description="The rubric item, in the answer's language.")
+    weight: float
+    evidence: list[str] = Field(default_factory=list, description="Quotes from the answer.")
+    reasoning: str = ""
+    verdict: Verdict
+    evidence_ok: bool = Field(
+        default=True, description="False when the quotes were not found in the answer or did not relate."
+    )
+
+    @property
+    def credit(self) -> float:
+        return VERDICT_CREDIT[self.verdict] if self.evidence_ok else 0.0
+
+
+class Grade(BaseModel):
+    """A graded answer. `score` is derived from `criteria`; see `compute_score`."""
+
+    question_id: str | None = None
+    score: float = Field(ge=0, le=10)
+    grader: Literal["llm", "embedded"]
+    model: str | None = Field(default=None, description="LLM model name, or the embedding model.")
+    lang: Literal["fr", "en"] = "en"
+    criteria: list[CriterionGrade] = Field(default_factory=list)
+    misconceptions: list[str] = Field(default_factory=list)
+    missing_points: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    stronger_answer: str = ""
+    flags: list[Flag] = Field(default_factory=list)
+    fallback_reason: str | None = Field(
+        default=None, description="Why the embedded grader answered instead of the LLM, in plain words."
+    )
+    reasoning: str = Field(default="", description="The judge's step-by-step reasoning, as streamed.")
+    latency_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    def add_flag(self, flag: Flag) -> None:
+        if flag not in self.flags:
+            self.flags.append(flag)
+
+
+def compute_score(criteria: list[CriterionGrade]) -> float:
+    """Weighted share of credited rubric items, on 0-10, rounded to one decimal."""
+    total = sum(c.weight for c in criteria)
+    if total <= 0:
+        return 0.0
+    earned = sum(c.weight * c.credit for c in criteria)
+    return round(10.0 * earned / total, 1)

@@ -1,0 +1,1 @@
+"""The knowledge corpus (`corpus/`) and the code that chunks, embeds, indexes and retrieves it."""

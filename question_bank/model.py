@@ -1,0 +1,132 @@
+"""The pydantic model of a bank question.
+
+The model checks what a single question can check on its own (both languages, weights, ids);
+checks that need the whole bank (duplicate ids, known topics, existing sources) live in the loader.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+MAX_WEIGHT = 10.0
+
+
+class Kind(StrEnum):
+    technical = "technical"
+    behavioral = "behavioral"
+
+
+class Level(StrEnum):
+    basic = "basic"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+
+LEVEL_ORDER = {Level.basic: 0, Level.intermediate: 1, Level.advanced: 2}
+
+
+class Localized(BaseModel):
+    """A text that exists in French and in English: the bank is bilingual throughout."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fr: str
+    en: str
+
+    @field_validator("fr", "en")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value or not value.strip():
+            raise ValueError("is empty")
+        return value.strip()
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fr
+
+
+class RubricItem(BaseModel):
+    """A key point (technical) or a quality (behavioral) that a good answer shows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    weight: float = Field(description="Relative importance, in (0, 10].")
+    text: Localized
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"rubric id {value!r} must be lowercase letters, digits and dashes")
+        return value
+
+    @field_validator("weight")
+    @classmethod
+    def _weight_sense(cls, value: float) -> float:
+        if math.isnan(value) or math.isinf(value) or value <= 0 or value > MAX_WEIGHT:
+            raise ValueError(f"weight {value} must be a number greater than 0 and at most 10")
+        return value
+
+
+class CalibrationSample(BaseModel):
+    """A sample answer with the grade a coach expects, kept for later `judge eval` runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lang: Lang
+    answer: str = Field(min_length=1)
+    expected_score: float = Field(ge=0, le=10)
+
+
+class Question(BaseModel):
+    """One interview question, with everything needed to ask it and grade an answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: Kind
+    level: Level
+    topics: list[str] = Field(min_length=1)
+    origin: str | None = None
+    origin_rank: int | None = Field(default=None, ge=1)
+    prompt: Localized
+    reference_answer: Localized
+    rubric: list[RubricItem]
+    follow_ups: list[Localized] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    calibration: list[CalibrationSample] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"id {value!r} must be 2-80 lowercase letters, digits and dashes")
+        return value
+
+    @model_validator(mode="after")
+    def _rubric_sense(self) -> Question:
+        if not self.rubric:
+            raise ValueError("rubric is empty: a question needs at least one key point or quality")
+        ids = [item.id for item in self.rubric]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"rubric item ids repeat: {', '.join(duplicates)}")
+        if self.origin_rank is not None and not self.origin:
+            raise ValueError("origin_rank is set without an origin")
+        return self
+
+    @property
+    def total_weight(self) -> float:
+        return sum(item.weight for item in self.rubric)
+
+    def prompt_in(self, lang: str) -> str:
+        return self.prompt.get(lang)

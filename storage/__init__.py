@@ -1,0 +1,1 @@
+"""Persistence (attempts, review cards) through SQLAlchemy, and FSRS scheduling."""

@@ -1,0 +1,187 @@
+"""Saving and reading attempts. All SQL of the app lives in this package, never in pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from evaluators.grade import Grade
+from storage.db import Attempt, session_factory, utc_now
+
+T = TypeVar("T")
+EXPORT_FIELDS = [
+    "id", "profile", "question_id", "lang", "mode", "status", "score", "grader", "model",
+    "answer", "answer_seconds", "grading_ms", "contested", "contest_note", "created_at", "graded_at",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AttemptFilter:
+    question_ids: tuple[str, ...] = ()
+    status: str | None = None
+    mode: str | None = None
+    since: datetime | None = None
+
+
+class AttemptStore:
+    """Attempts of every profile in one database; each call is its own short transaction."""
+
+    def __init__(self, database_url: str):
+        self._sessions = session_factory(database_url)
+
+    def _retry(self, work: Callable[[], T], attempts: int = 5) -> T:
+        """SQLite may still say 'locked' past busy_timeout under heavy load: wait and try again."""
+        for i in range(attempts):
+            try:
+                return work()
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() or i == attempts - 1:
+                    raise
+                time.sleep(0.05 * (2**i))
+        raise AssertionError("unreachable")
+
+    def start(
+        self,
+        *,
+        profile: str,
+        question_id: str,
+        lang: str,
+        answer: str,
+        mode: str = "quiz",
+        session_id: str | None = None,
+        retry_of: int | None = None,
+        answer_seconds: float | None = None,
+    ) -> int:
+        """Save the answer before grading: it survives whatever happens next."""
+
+        def work() -> int:
+            with self._sessions.begin() as session:
+                attempt = Attempt(
+                    profile=profile, question_id=question_id, lang=lang, answer=answer, mode=mode,
+                    session_id=session_id, retry_of=retry_of, answer_seconds=answer_seconds, status="pending",
+                )  # fmt: skip
+                session.add(attempt)
+                session.flush()
+                return attempt.id
+
+        return self._retry(work)
+
+    def complete(self, attempt_id: int, grade: Grade) -> None:
+        def work() -> None:
+            with self._sessions.begin() as session:
+                attempt = session.get(Attempt, attempt_id)
+                if attempt is None:
+                    raise KeyError(f"attempt {attempt_id} does not exist")
+                attempt.status = "graded"
+                attempt.score = grade.score
+                attempt.grader = grade.grader
+                attempt.model = grade.model
+                attempt.grade_json = grade.model_dump_json()
+                attempt.grading_ms = grade.latency_ms
+                attempt.graded_at = utc_now()
+                attempt.error = None
+
+        self._retry(work)
+
+    def fail(self, attempt_id: int, error: str) -> None:
+        """Grading failed: keep the answer, record why, leave it re-gradable."""
+
+        def work() -> None:
+            with self._sessions.begin() as session:
+                attempt = session.get(Attempt, attempt_id)
+                if attempt is not None:
+                    attempt.status = "failed"
+                    attempt.error = error[:2000]
+
+        self._retry(work)
+
+    def contest(self, attempt_id: int, note: str) -> None:
+        """The candidate disagrees with a grade: keep their reason for the coach to review."""
+
+        def work() -> None:
+            with self._sessions.begin() as session:
+                attempt = session.get(Attempt, attempt_id)
+                if attempt is None:
+                    raise KeyError(f"attempt {attempt_id} does not exist")
+                attempt.contested = True
+                attempt.contest_note = note.strip()[:5000] or None
+
+        self._retry(work)
+
+    def get(self, attempt_id: int) -> Attempt | None:
+        with self._sessions() as session:
+            return session.get(Attempt, attempt_id)
+
+    def list(self, profile: str, flt: AttemptFilter | None = None, limit: int = 5000) -> list[Attempt]:
+        flt = flt or AttemptFilter()
+        query = select(Attempt).where(Attempt.profile == profile)
+        if flt.question_ids:
+            query = query.where(Attempt.question_id.in_(flt.question_ids))
+        if flt.status:
+            query = query.where(Attempt.status == flt.status)
+        if flt.mode:
+            query = query.where(Attempt.mode == flt.mode)
+        if flt.since:
+            query = query.where(Attempt.created_at >= flt.since)
+        query = query.order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def unfinished(self, profile: str) -> list[Attempt]:
+        """Attempts saved but never graded (a crash, a closed tab, a model that failed)."""
+        query = (
+            select(Attempt)
+            .where(Attempt.profile == profile, Attempt.status.in_(("pending", "failed")))
+            .order_by(Attempt.created_at)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def profiles(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Attempt.profile).distinct().order_by(Attempt.profile)))
+
+    def count(self, profile: str | None = None) -> int:
+        query = select(func.count(Attempt.id))
+        if profile is not None:
+            query = query.where(Attempt.profile == profile)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+
+def attempt_as_dict(attempt: Attempt) -> dict:
+    row = {name: getattr(attempt, name) for name in EXPORT_FIELDS}
+    for key in ("created_at", "graded_at"):
+        row[key] = row[key].isoformat() if row[key] else None
+    return row
+
+
+def export_json(attempts: list[Attempt]) -> str:
+    rows = []
+    for attempt in attempts:
+        row = attempt_as_dict(attempt)
+        row["grade"] = json.loads(attempt.grade_json) if attempt.grade_json else None
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def export_csv(attempts: list[Attempt]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for attempt in attempts:
+        writer.writerow(attempt_as_dict(attempt))
+    return buffer.getvalue()
+
+
+def grade_of(attempt: Attempt) -> Grade | None:
+    return Grade.model_validate_json(attempt.grade_json) if attempt.grade_json else None

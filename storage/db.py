@@ -1,0 +1,123 @@
+"""Tables and the engine: SQLite under the data directory by default, PostgreSQL for a team.
+
+An attempt is written *before* grading starts and completed after, so a crash, a closed tab or a
+model that never answers cannot lose what the candidate typed.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Attempt(Base):
+    """One answer to one question by one profile, and (once graded) its grade."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile: Mapped[str] = mapped_column(String(80), index=True)
+    question_id: Mapped[str] = mapped_column(String(120), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    answer: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|graded|failed
+    mode: Mapped[str] = mapped_column(String(16), default="quiz")  # quiz|interview
+    session_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    retry_of: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    grader: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    grade_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answer_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    grading_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    contested: Mapped[bool] = mapped_column(Boolean, default=False)
+    contest_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReviewCard(Base):
+    """The FSRS card of one question for one profile (spaced repetition state, as JSON)."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("profile", "question_id", name="uq_card_profile_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    profile: Mapped[str] = mapped_column(String(80), index=True)
+    question_id: Mapped[str] = mapped_column(String(120))
+    card_json: Mapped[str] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL lets readers work while one writer commits; busy_timeout waits instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per database URL per process, with the schema created on first use."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is not None:
+            return engine
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        Base.metadata.create_all(engine)
+        _engines[url] = engine
+        return engine
+
+
+def session_factory(url: str) -> sessionmaker:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests and clean shutdown)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

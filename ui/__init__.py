@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: translations, cached resources, and render functions."""
