@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.i18n import t
 from ui.session import DEFAULT_PROFILE, current_lang
+from ui.sidebar import render_grader_status
 
 st.set_page_config(page_title="AgentPrep", page_icon=":material/school:", layout="wide")
 
@@ -21,10 +22,16 @@ with st.sidebar:
     )
     lang = current_lang()
     st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang), max_chars=40)
+    render_grader_status(lang)
 
 pages = {
     t("nav_section_practice", lang): [
         st.Page("pages/home.py", title=t("nav_home", lang), icon=":material/home:", default=True),
+        st.Page("pages/quiz.py", title=t("nav_quiz", lang), icon=":material/quiz:"),
+        st.Page("pages/progress.py", title=t("nav_progress", lang), icon=":material/trending_up:"),
+    ],
+    t("nav_section_manage", lang): [
+        st.Page("pages/settings.py", title=t("nav_settings", lang), icon=":material/settings:"),
     ],
 }
 st.navigation(pages).run()

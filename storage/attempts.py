@@ -174,12 +174,19 @@ def export_json(attempts: list[Attempt]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2)
 
 
+def _spreadsheet_safe(value: object) -> object:
+    """A cell starting with = + - @ is a formula to a spreadsheet: quote it (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def export_csv(attempts: list[Attempt]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for attempt in attempts:
-        writer.writerow(attempt_as_dict(attempt))
+        writer.writerow({k: _spreadsheet_safe(v) for k, v in attempt_as_dict(attempt).items()})
     return buffer.getvalue()
 
 

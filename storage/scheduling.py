@@ -76,9 +76,7 @@ class ReviewScheduler:
         """Cards due now, weakest first (lowest recall probability, then lowest last score)."""
         now = now or utc_now()
         with self._sessions() as session:
-            rows = list(
-                session.scalars(select(ReviewCard).where(ReviewCard.profile == profile, ReviewCard.due <= now))
-            )
+            rows = list(session.scalars(select(ReviewCard).where(ReviewCard.profile == profile, ReviewCard.due <= now)))
         cards = [self._as_due(row, now) for row in rows]
         cards.sort(key=lambda c: (c.retrievability, c.last_score if c.last_score is not None else 0.0))
         return cards[:limit]

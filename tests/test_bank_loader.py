@@ -7,30 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
+from bank_factory import make_question, write_bank
 
 from question_bank import BankValidationError, QuestionBank, load_bank
 from question_bank.loader import load_topics
 
 TOPICS = load_topics()
-
-
-def make_question(qid: str = "rag-basics", **overrides) -> dict:
-    question = {
-        "id": qid,
-        "kind": "technical",
-        "level": "basic",
-        "topics": ["rag"],
-        "prompt": {"fr": "Qu'est-ce que le RAG ?", "en": "What is RAG?"},
-        "reference_answer": {"fr": "Une recherche puis une génération.", "en": "Retrieval then generation."},
-        "rubric": [
-            {"id": "retrieval", "weight": 2, "text": {"fr": "Recherche des passages.", "en": "Retrieves passages."}},
-            {"id": "grounding", "weight": 1, "text": {"fr": "Ancre la réponse.", "en": "Grounds the answer."}},
-        ],
-        "sources": ["fr/doc.md"],
-    }
-    question.update(overrides)
-    return question
 
 
 @pytest.fixture
@@ -39,15 +21,6 @@ def corpus(tmp_path: Path) -> Path:
     (root / "fr").mkdir(parents=True)
     (root / "fr" / "doc.md").write_text("---\ntitle: Doc\nlanguage: fr\ntopics: [rag]\n---\n# Doc\n", encoding="utf-8")
     return root
-
-
-def write_bank(tmp_path: Path, questions: dict[str, object]) -> Path:
-    bank = tmp_path / "bank"
-    bank.mkdir(exist_ok=True)
-    for name, content in questions.items():
-        text = content if isinstance(content, str) else yaml.safe_dump(content, allow_unicode=True, sort_keys=False)
-        (bank / name).write_text(text, encoding="utf-8")
-    return bank
 
 
 def problems_of(bank: Path, corpus: Path) -> list[str]:

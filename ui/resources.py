@@ -12,6 +12,8 @@ from config import Settings, get_settings
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
+from ui.i18n import t
+from ui.session import current_lang
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,3 +44,41 @@ def attempts(settings: Settings | None = None) -> AttemptStore:
 
 def scheduler(settings: Settings | None = None) -> ReviewScheduler:
     return review_scheduler((settings or get_settings()).sqlalchemy_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _knowledge(store_key: str):  # type: ignore[no-untyped-def]
+    """The knowledge store and its hybrid retriever; indexes the shipped corpus on first use.
+
+    `store_key` (the store location) keys the cache so a changed data directory gets its own store.
+    Indexing an unchanged corpus only compares hashes, so this is cheap after the first run.
+    """
+    from knowledge.retrieval import HybridRetriever
+    from knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore(get_settings())
+    progress = st.progress(0.0, text=t("refs_indexing", current_lang()))
+
+    def on_progress(done: int, total: int, _label: str) -> None:
+        progress.progress(min(1.0, done / max(total, 1)), text=t("refs_indexing", current_lang()))
+
+    store.index(progress=on_progress)
+    progress.empty()
+    return store, HybridRetriever(store)
+
+
+def knowledge():  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    key = settings.chroma_url or settings.chroma_host or str(settings.chroma_dir)
+    return _knowledge(key)
+
+
+def references_for(question, lang: str, k: int = 4):  # type: ignore[no-untyped-def]
+    """(references, None) or (None, a message): missing excerpts never block grading."""
+    from knowledge.retrieval import references
+
+    try:
+        _store, retriever = knowledge()
+        return references(retriever, question, lang, k=k), None
+    except Exception as exc:  # the store may be down or corrupt; grading still works without it
+        return None, f"{type(exc).__name__}: {exc}"

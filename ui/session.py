@@ -24,3 +24,15 @@ def clean_profile_name(raw: str | None) -> str:
 
 def current_profile() -> str:
     return clean_profile_name(st.session_state.get("profile"))
+
+
+def effective_settings():  # type: ignore[no-untyped-def]
+    """The settings with this browser session's overrides from the Settings page applied."""
+    overrides = st.session_state.get("settings_overrides") or {}
+    base = get_settings()
+    return base.model_copy(update=overrides) if overrides else base
+
+
+def grader_mode() -> str:
+    """'auto' (the LLM, falling back to the embedded grader) or 'embedded' (never call an LLM)."""
+    return st.session_state.get("grader_mode", "auto")

@@ -1,0 +1,112 @@
+"""Progress: attempt history, score over time, mastery per topic, what is due, exports."""
+
+import altair as alt
+import streamlit as st
+
+from practice.grading import grade_saved_attempt
+from practice.progress import filter_history, history_frame, mastery_by_topic, score_over_time
+from storage.attempts import export_csv, export_json
+from ui.i18n import t
+from ui.render import escape_markdown, show_grading
+from ui.resources import attempts, load_bank, references_for, scheduler
+from ui.session import current_lang, current_profile, effective_settings, grader_mode
+
+lang = current_lang()
+profile = current_profile()
+settings = effective_settings()
+bank = load_bank()
+store = attempts(settings)
+st.title(t("progress_title", lang))
+
+all_attempts = store.list(profile)
+if not all_attempts:
+    st.info(t("progress_empty", lang, profile=profile))
+    st.stop()
+
+unfinished = store.unfinished(profile)
+if unfinished:
+    st.subheader(t("progress_unfinished", lang))
+    st.caption(t("progress_unfinished_help", lang))
+    for attempt in unfinished:
+        question = bank.get(attempt.question_id)
+        with st.container(border=True):
+            st.markdown(f"**{escape_markdown(question.prompt_in(attempt.lang) if question else attempt.question_id)}**")
+            st.markdown(escape_markdown(attempt.answer[:500]))
+            if question and st.button(t("progress_regrade", lang), key=f"regrade-{attempt.id}"):
+                refs, _error = references_for(question, attempt.lang)
+                events = grade_saved_attempt(
+                    attempt.id, question, attempt.answer, profile=profile, store=store,
+                    scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
+                    excerpts=[h.text for h in refs.hits] if refs else [],
+                )  # fmt: skip
+                grade, error = show_grading(events, lang)
+                if grade is not None:
+                    st.rerun()
+
+history = history_frame(all_attempts, bank, lang)
+with st.expander(t("progress_filters", lang)):
+    topics = st.multiselect(t("col_topic", lang), list(bank.topics), format_func=lambda x: bank.topic_label(x, lang))
+    statuses = st.multiselect(
+        t("progress_status", lang), ["graded", "pending", "failed"], format_func=lambda x: t(f"status_{x}", lang)
+    )
+    modes = st.multiselect(t("progress_mode", lang), ["quiz", "interview"], format_func=lambda x: t(f"mode_{x}", lang))
+shown = filter_history(history, topics=topics, statuses=statuses, modes=modes)
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("progress_over_time", lang))
+    over_time = score_over_time(shown)
+    points = (
+        alt.Chart(over_time)
+        .mark_circle(size=60)
+        .encode(
+            x=alt.X("when:T", title=None),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title=t("col_score", lang)),
+            tooltip=["question_id", "score", "when"],
+        )
+    )
+    line = alt.Chart(over_time).mark_line().encode(x="when:T", y=alt.Y("rolling:Q", title=t("progress_rolling", lang)))
+    st.altair_chart(points + line, width="stretch")
+with right:
+    st.subheader(t("progress_mastery", lang))
+    mastery = mastery_by_topic(shown, bank).assign(
+        label=lambda df: df["topic"].map(lambda x: bank.topic_label(x, lang))
+    )
+    bars = (
+        alt.Chart(mastery)
+        .mark_bar()
+        .encode(
+            x=alt.X("mastery:Q", scale=alt.Scale(domain=[0, 10]), title=t("col_score", lang)),
+            y=alt.Y("label:N", sort="x", title=None),
+            color=alt.Color("mastery:Q", scale=alt.Scale(domain=[0, 10], scheme="redyellowgreen"), legend=None),
+            tooltip=["label", "mastery", "answered", "in_bank"],
+        )
+    )
+    st.altair_chart(bars, width="stretch")
+
+st.subheader(t("progress_due", lang))
+due = scheduler(settings).due(profile)
+if due:
+    for card in due[:20]:
+        question = bank.get(card.question_id)
+        label = question.prompt_in(lang) if question else card.question_id
+        score = f"{card.last_score:.1f}/10" if card.last_score is not None else ""
+        due_at = t("progress_due_at", lang, when=card.due.strftime("%Y-%m-%d"))
+        st.markdown(f"- {escape_markdown(label)} — {score} ({due_at})")
+else:
+    st.caption(t("progress_nothing_due", lang))
+
+st.subheader(t("progress_history", lang))
+st.dataframe(shown, hide_index=True, width="stretch")
+ids = set(shown["id"])
+selected = [a for a in all_attempts if a.id in ids]
+export_left, export_right = st.columns(2)
+export_left.download_button(
+    t("progress_export_csv", lang), export_csv(selected), file_name=f"agentprep-{profile}.csv", mime="text/csv"
+)
+export_right.download_button(
+    t("progress_export_json", lang),
+    export_json(selected),
+    file_name=f"agentprep-{profile}.json",
+    mime="application/json",
+)

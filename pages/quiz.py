@@ -1,0 +1,178 @@
+"""Quiz: set up, answer, see the grade stream in, retry, and read the summary."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from practice.grading import Submission, SubmitResult, submit_answer
+from practice.quiz import MAX_QUESTIONS, QuizConfig, start_quiz, summarize
+from ui.i18n import t
+from ui.render import (
+    escape_markdown,
+    render_attempts_side_by_side,
+    render_grade,
+    render_references,
+    show_grading,
+)
+from ui.resources import attempts, load_bank, references_for, scheduler
+from ui.session import current_lang, current_profile, effective_settings, grader_mode
+
+ANSWER_CHAR_LIMIT = 20_000
+lang = current_lang()
+profile = current_profile()
+bank = load_bank()
+settings = effective_settings()
+st.title(t("quiz_title", lang))
+
+
+def setup_form() -> None:
+    with st.form("quiz-setup"):
+        st.subheader(t("quiz_setup", lang))
+        topics = st.multiselect(
+            t("quiz_topics", lang), list(bank.topics), format_func=lambda x: bank.topic_label(x, lang)
+        )
+        levels = st.multiselect(
+            t("quiz_levels", lang), ["basic", "intermediate", "advanced"], format_func=lambda x: t(f"level_{x}", lang)
+        )
+        kinds = st.multiselect(
+            t("quiz_kinds", lang), ["technical", "behavioral"], format_func=lambda x: t(f"kind_{x}", lang)
+        )
+        left, middle, right = st.columns(3)
+        count = left.number_input(t("quiz_count", lang), min_value=1, max_value=MAX_QUESTIONS, value=5)
+        quiz_lang = middle.selectbox(
+            t("quiz_language", lang), ["fr", "en"], index=0 if lang == "fr" else 1,
+            format_func=lambda c: {"fr": "Français", "en": "English"}[c],
+        )  # fmt: skip
+        timer = right.number_input(t("quiz_timer", lang), min_value=0, max_value=60, value=0)
+        due_only = st.checkbox(t("quiz_due_only", lang))
+        if st.form_submit_button(t("quiz_start", lang), type="primary"):
+            config = QuizConfig(tuple(topics), tuple(levels), tuple(kinds), int(count), quiz_lang, due_only, int(timer))
+            quiz = start_quiz(bank, scheduler(), profile, config)
+            if not quiz.items:
+                st.warning(t("quiz_nothing_due" if due_only else "quiz_nothing", lang))
+                return
+            st.session_state.quiz = quiz
+            st.session_state.quiz_retrying = False
+            st.rerun()
+
+
+@st.fragment(run_every=1)
+def countdown(deadline: float) -> None:
+    left = int(deadline - time.time())
+    if left > 0:
+        st.caption(t("quiz_timer_left", lang, left=f"{left // 60}:{left % 60:02d}"))
+    else:
+        st.warning(t("quiz_timer_over", lang))
+
+
+def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
+    item = quiz.current
+    question = bank.get(item.question_id)
+    qlang = quiz.config.lang
+    st.progress(
+        quiz.position / len(quiz.items), text=t("quiz_progress", lang, n=quiz.position + 1, total=len(quiz.items))
+    )
+    topics = " · ".join(bank.topic_label(x, lang) for x in question.topics)
+    st.caption(f"{t(f'level_{question.level.value}', lang)} · {t(f'kind_{question.kind.value}', lang)} · {topics}")
+    st.markdown(f"### {escape_markdown(question.prompt_in(qlang))}")
+
+    answering = not item.grades or st.session_state.get("quiz_retrying")
+    if answering:
+        shown_key = f"shown-{quiz.id}-{quiz.position}-{len(item.grades)}"
+        st.session_state.setdefault(shown_key, time.time())
+        if quiz.config.timer_minutes:
+            countdown(st.session_state[shown_key] + 60 * quiz.config.timer_minutes)
+        with st.form(f"answer-{quiz.id}-{quiz.position}-{len(item.grades)}"):
+            answer = st.text_area(t("quiz_answer", lang), height=220, placeholder=t("quiz_answer_placeholder", lang))
+            submitted = st.form_submit_button(t("quiz_submit", lang), type="primary")
+        if st.button(t("quiz_skip", lang)):
+            quiz.advance()
+            st.session_state.quiz_retrying = False
+            st.rerun()
+        if submitted:
+            if not answer.strip():
+                st.warning(t("quiz_empty_answer", lang))
+                return
+            if len(answer) > ANSWER_CHAR_LIMIT:
+                st.info(t("quiz_too_long", lang, limit=ANSWER_CHAR_LIMIT))
+            refs, _error = references_for(question, qlang)
+            submission = Submission(
+                profile=profile, question=question, answer=answer, lang=qlang, mode="quiz", session_id=quiz.id,
+                retry_of=item.attempt_ids[-1] if item.attempt_ids else None,
+                answer_seconds=round(time.time() - st.session_state[shown_key], 1),
+            )  # fmt: skip
+            result = SubmitResult(attempt_id=0)
+            events = submit_answer(
+                submission, store=attempts(settings), scheduler=scheduler(settings), settings=settings,
+                grader=grader_mode(), excerpts=[h.text for h in refs.hits] if refs else [], result=result,
+            )  # fmt: skip
+            grade, error = show_grading(events, lang)
+            if grade is None:
+                st.error(t("quiz_grading_failed", lang, error=error or "?"))
+                return
+            quiz.record(result.attempt_id, answer, grade)
+            st.session_state.quiz_retrying = False
+            st.rerun()
+        return
+
+    grade = item.grades[-1]
+    if len(item.grades) >= 2:
+        render_attempts_side_by_side(item.answers, item.grades, lang)
+    render_grade(grade, lang)
+    refs, error = references_for(question, qlang)
+    render_references(refs, lang, error=error)
+    with st.expander(t("contest_title", lang)):
+        note = st.text_area(t("contest_note", lang), key=f"contest-{item.attempt_ids[-1]}")
+        if st.button(t("contest_submit", lang), key=f"contest-btn-{item.attempt_ids[-1]}"):
+            attempts(settings).contest(item.attempt_ids[-1], note)
+            st.success(t("contest_saved", lang))
+    retry, next_q, end = st.columns(3)
+    if retry.button(t("quiz_retry", lang)):
+        st.session_state.quiz_retrying = True
+        st.rerun()
+    if next_q.button(t("quiz_next", lang), type="primary"):
+        quiz.advance()
+        st.rerun()
+    if end.button(t("quiz_finish", lang)):
+        quiz.position = len(quiz.items)
+        st.rerun()
+
+
+def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
+    summary = summarize(quiz, bank)
+    st.subheader(t("quiz_summary", lang))
+    if summary.average is not None:
+        st.metric(t("col_average", lang), f"{summary.average}/10")
+    rows = [
+        {t("col_question", lang): bank.get(qid).prompt_in(quiz.config.lang) if bank.get(qid) else qid,
+         t("col_score", lang): score if score is not None else t("quiz_not_answered", lang)}
+        for qid, score in summary.per_question
+    ]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if summary.per_topic:
+        topic_rows = [
+            {t("col_topic", lang): bank.topic_label(ts.topic, lang), t("col_average", lang): ts.average,
+             t("col_answered", lang): ts.answered}
+            for ts in summary.per_topic
+        ]  # fmt: skip
+        st.dataframe(pd.DataFrame(topic_rows), hide_index=True, width="stretch")
+    if summary.weakest_topics:
+        st.markdown(
+            f"**{t('quiz_weakest', lang)}** : " + ", ".join(bank.topic_label(x, lang) for x in summary.weakest_topics)
+        )
+    if summary.to_read:
+        st.markdown(f"**{t('quiz_to_read', lang)}**")
+        st.markdown("\n".join(f"- `{source}`" for source in summary.to_read))
+    if st.button(t("quiz_new", lang), type="primary"):
+        st.session_state.quiz = None
+        st.rerun()
+
+
+quiz = st.session_state.get("quiz")
+if quiz is None:
+    setup_form()
+elif quiz.finished:
+    show_summary(quiz)
+else:
+    ask_current(quiz)

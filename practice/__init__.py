@@ -1,0 +1,1 @@
+"""The practice flow: quizzes, submitting and grading answers, summaries. No Streamlit here."""
