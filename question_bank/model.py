@@ -69,6 +69,14 @@ class RubricItem(BaseModel):
             raise ValueError(f"rubric id {value!r} must be lowercase letters, digits and dashes")
         return value
 
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords_as_text(cls, value: object) -> object:
+        """A coach writing `keywords: [504, 2FA]` means the text "504", not a number."""
+        if isinstance(value, list):
+            return [str(k) if isinstance(k, int | float) and not isinstance(k, bool) else k for k in value]
+        return value
+
     @field_validator("weight")
     @classmethod
     def _weight_sense(cls, value: float) -> float:

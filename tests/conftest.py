@@ -27,3 +27,7 @@ def agentprep_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     get_settings.cache_clear()
     yield data_dir
     get_settings.cache_clear()
+
+
+from browser_support import app_server, chromium_browser, page  # noqa: E402,F401 - shared fixtures
+from postgres_support import postgres_url  # noqa: E402,F401

@@ -168,3 +168,11 @@ def test_loading_a_large_bank_is_fast(tmp_path: Path, corpus: Path) -> None:
     result = load_bank(bank, corpus_dir=corpus, topics=TOPICS)
     assert len(result.questions) == 300
     assert time.perf_counter() - started < 30  # a hang guard, not a benchmark
+
+
+def test_numeric_keywords_are_read_as_text(tmp_path: Path, corpus: Path) -> None:
+    question = make_question()
+    question["rubric"][0]["keywords"] = [429, "backoff", 2.5]
+    bank = write_bank(tmp_path, {"rag-basics.yaml": question})
+    [loaded] = load_bank(bank, corpus_dir=corpus, topics=TOPICS).questions
+    assert loaded.rubric[0].keywords == ["429", "backoff", "2.5"]
