@@ -46,10 +46,8 @@ def postgres_url() -> Iterator[str]:
         check=True, capture_output=True,
     )  # fmt: skip
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
-    subprocess.run(
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "pg.log"), "-w", "start"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
+    start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "pg.log"), "-w", "start"]
+    subprocess.run(_as_postgres(start), check=True, capture_output=True)
     try:
         subprocess.run(
             _as_postgres([str(PG_BIN.parent / "bin" / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "agentprep",

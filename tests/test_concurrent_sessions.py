@@ -39,12 +39,11 @@ def take_quiz(session_number: int, database_url: str, start: threading.Barrier) 
         question = BANK.get(item.question_id)
         answer = f"{profile} answers {question.id}: {question.reference_answer.en[:300]}"
         result = SubmitResult(attempt_id=0)
-        events = list(
-            submit_answer(
-                Submission(profile=profile, question=question, answer=answer, lang="en", session_id=quiz.id),
-                store=store, scheduler=scheduler, settings=settings, grader="embedded", result=result,
-            )  # fmt: skip
+        submission = Submission(profile=profile, question=question, answer=answer, lang="en", session_id=quiz.id)
+        stream = submit_answer(
+            submission, store=store, scheduler=scheduler, settings=settings, grader="embedded", result=result
         )
+        events = list(stream)
         assert result.error is None, result.error
         assert [e.kind for e in events if e.kind in ("grade", "error")] == ["grade"]
         saved.append((result.attempt_id, question.id, answer))
