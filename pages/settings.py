@@ -1,5 +1,6 @@
 """Settings: provider, URL, model, time-out, grading mode; the data locations, read-only."""
 
+import httpx
 import streamlit as st
 
 from llm.health import check_health
@@ -37,7 +38,10 @@ if provider == "openai":
 candidate = settings.model_copy(
     update={"provider": provider, "ollama_url" if provider == "ollama" else "openai_base_url": url}
 )
-models = list_models(candidate, timeout_s=2.0) if url else []
+try:
+    models = list_models(candidate, timeout_s=2.0) if url else []
+except (httpx.HTTPError, ValueError):  # server down or not a model server: type the name instead
+    models = []
 if models:
     index = models.index(settings.model) if settings.model in models else 0
     model = st.selectbox(t("settings_model", lang), models, index=index)

@@ -1,0 +1,162 @@
+"""The app's pages under Streamlit's AppTest: home, a full quiz, progress, settings."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from fake_judge import HonestFakeJudge
+from streamlit.testing.v1 import AppTest
+
+from config import PROJECT_ROOT, get_settings
+from llm.health import Health
+from storage.attempts import AttemptStore
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+def start_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r} among {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def all_markdown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+@pytest.fixture
+def healthy_fake_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judge is a scripted model; the health check says it is up; references are canned."""
+    healthy = Health(True, "fake judge ready", None, ["fake"])
+    monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
+    monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
+    monkeypatch.setattr("llm.providers.get_chat_model", lambda *a, **k: HonestFakeJudge())
+    hit = SimpleNamespace(
+        text="Hybrid retrieval runs BM25 and dense search, then fuses ranks with RRF.",
+        source="en/rag-pipeline.md", title="The RAG pipeline", heading_path="Retrieval > Hybrid",
+        snippet="Hybrid retrieval runs BM25 and dense search…",
+    )  # fmt: skip
+    refs = SimpleNamespace(reference_answer="The reference answer.", hits=[hit])
+    monkeypatch.setattr("ui.resources.references_for", lambda question, lang, k=4: (refs, None))
+
+
+def test_home_shows_the_bank_counts_in_both_languages() -> None:
+    at = start_app()
+    assert at.title[0].value == "AgentPrep"
+    stats = json.loads(json.dumps(_bank_stats()))
+    assert at.metric[0].value == f"{stats['questions']} questions"
+    levels = at.dataframe[0].value
+    assert list(levels.iloc[:, 1]) == [stats["by_level"][k] for k in ("basic", "intermediate", "advanced")]
+    assert "Débutant" in list(levels.iloc[:, 0])
+    at.sidebar.selectbox[0].set_value("en").run()
+    assert "Basic" in list(at.dataframe[0].value.iloc[:, 0])
+    assert "The question bank" in [h.value for h in at.header]
+
+
+def _bank_stats() -> dict:
+    from question_bank import QuestionBank
+
+    settings = get_settings()
+    return QuestionBank.load(settings.bank_dir, settings.corpus_dir).stats()
+
+
+def answer_current(at: AppTest, text: str) -> AppTest:
+    at.text_area[0].input(text)
+    return button(at, "Soumettre").click().run()
+
+
+def test_a_full_quiz_with_retry_and_summary(healthy_fake_llm: None) -> None:
+    at = start_app()
+    at.switch_page("pages/quiz.py").run()
+    at.multiselect[0].set_value(["rag"])
+    at.number_input[0].set_value(2)
+    button(at, "Commencer").click().run()
+    assert not at.exception, at.exception
+    assert "Question 1 sur 2" in at.get("progress")[0].proto.text
+    quiz = at.session_state["quiz"]
+    first = _question(quiz.items[0].question_id)
+    at = answer_current(at, "Je ne sais pas trop.")
+    assert not at.exception, at.exception
+    text = all_markdown(at)
+    assert "/10" in text and "Grille de correction" in text
+    first_score = quiz.items[0].grades[0].score
+    button(at, "Réessayer").click().run()
+    at = answer_current(at, " ".join(item.text.fr for item in first.rubric))
+    assert "Vos deux dernières tentatives" in all_markdown(at)
+    assert quiz.items[0].grades[1].score > first_score
+    assert quiz.items[0].grades[1].grader == "llm"
+    button(at, "Question suivante").click().run()
+    second = _question(quiz.items[1].question_id)
+    at = answer_current(at, second.reference_answer.fr)
+    button(at, "Question suivante").click().run()
+    assert "Bilan du quiz" in [s.value for s in at.subheader]
+    assert at.metric[0].label == "Moyenne"
+    store = AttemptStore(get_settings().sqlalchemy_url)
+    attempts = store.list("default")
+    assert len(attempts) == 3 and {a.status for a in attempts} == {"graded"}
+    assert {a.question_id for a in attempts} == {first.id, second.id}
+
+
+def _question(question_id: str):  # type: ignore[no-untyped-def]
+    from question_bank import QuestionBank
+
+    settings = get_settings()
+    return QuestionBank.load(settings.bank_dir, settings.corpus_dir).get(question_id)
+
+
+def test_an_empty_answer_is_refused_with_a_message(healthy_fake_llm: None) -> None:
+    at = start_app()
+    at.switch_page("pages/quiz.py").run()
+    at.number_input[0].set_value(1)
+    button(at, "Commencer").click().run()
+    at = answer_current(at, "   \n  ")
+    assert any("Votre réponse est vide" in w.value for w in at.warning)
+    assert AttemptStore(get_settings().sqlalchemy_url).count() == 0
+
+
+def test_progress_page_shows_history_charts_and_exports(healthy_fake_llm: None) -> None:
+    from evaluators.grade import Grade
+    from storage.scheduling import ReviewScheduler
+
+    settings = get_settings()
+    store = AttemptStore(settings.sqlalchemy_url)
+    for question_id, score in (("aii-20-rag", 4.0), ("aii-03-agentic-vs-traditional-ai", 8.0)):
+        attempt_id = store.start(profile="default", question_id=question_id, lang="fr", answer="Une réponse")
+        store.complete(attempt_id, Grade(question_id=question_id, score=score, grader="embedded"))
+        ReviewScheduler(settings.sqlalchemy_url).record("default", question_id, score)
+    store.start(profile="default", question_id="aii-20-rag", lang="fr", answer="Réponse jamais notée")
+    at = start_app()
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    assert "Réponses non notées" in [s.value for s in at.subheader]
+    history = at.dataframe[-1].value
+    assert len(history) == 3 and sorted(history["score"].dropna()) == [4.0, 8.0]
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+    button(at, "Noter maintenant").click().run()
+    assert not at.exception, at.exception
+    assert store.unfinished("default") == []
+
+
+def test_settings_with_the_server_down_say_how_to_fix_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from browser_support import free_port
+
+    monkeypatch.setenv("AGENTPREP_OLLAMA_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    at = start_app()
+    assert "🔴 modèle indisponible" in all_markdown(at)  # the sidebar's grader line
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception, at.exception
+    button(at, "Tester la connexion").click().run()
+    assert any("ollama serve" in i.value for i in at.info), [e.value for e in at.error]
+    assert at.error and "Ollama" in at.error[0].value
