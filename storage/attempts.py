@@ -146,6 +146,17 @@ class AttemptStore:
         with self._sessions() as session:
             return list(session.scalars(query))
 
+    def contested(self, limit: int = 500) -> list[Attempt]:
+        """Contested attempts of every profile, newest first, for the coach to review."""
+        query = (
+            select(Attempt)
+            .where(Attempt.contested.is_(True))
+            .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
     def profiles(self) -> list[str]:
         with self._sessions() as session:
             return list(session.scalars(select(Attempt.profile).distinct().order_by(Attempt.profile)))

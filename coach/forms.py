@@ -1,0 +1,206 @@
+"""The question form of the coach studio, without Streamlit: values <-> Question, and every problem by field.
+
+The page keeps the form's values in widget state and passes them here; a save that fails returns
+each problem keyed by the form field it concerns, and writes nothing, so the coach fixes the
+fields in place and loses nothing they typed. The checks are the bank's own (the pydantic model
+plus `check_references`), so a question the studio saves always loads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from question_bank.loader import check_references
+from question_bank.model import CalibrationSample, Question
+from question_bank.writer import question_path, write_question
+
+FormValues = dict[str, object]
+MAX_RUBRIC_ITEMS = 12
+MAX_FOLLOW_UPS = 6
+
+
+def _split_list(text: object) -> list[str]:
+    """Keywords are typed as `word; other word` (`;` because keywords like `0,75` hold commas)."""
+    return [part.strip() for part in str(text or "").split(";") if part.strip()]
+
+
+def empty_values() -> FormValues:
+    values: FormValues = {
+        "id": "", "kind": "technical", "level": "intermediate", "topics": [], "origin": "", "origin_rank": "",
+        "prompt_fr": "", "prompt_en": "", "reference_answer_fr": "", "reference_answer_en": "",
+        "rubric_count": 3, "follow_up_count": 0, "sources": [],
+    }  # fmt: skip
+    for i in range(MAX_RUBRIC_ITEMS):
+        values.update({f"rubric_{i}_id": "", f"rubric_{i}_weight": 1.0, f"rubric_{i}_fr": "", f"rubric_{i}_en": ""})
+        values[f"rubric_{i}_keywords"] = ""
+    for i in range(MAX_FOLLOW_UPS):
+        values.update({f"follow_up_{i}_fr": "", f"follow_up_{i}_en": ""})
+    return values
+
+
+def fits_form(question: Question) -> bool:
+    """False for a question with more rubric items or follow-ups than the form has rows: saving it
+    from the form would drop the extra ones, so the studio sends the coach to the YAML file instead."""
+    return len(question.rubric) <= MAX_RUBRIC_ITEMS and len(question.follow_ups) <= MAX_FOLLOW_UPS
+
+
+def values_from_question(question: Question) -> FormValues:
+    """The form filled with a question (for editing or duplicating)."""
+    values = empty_values()
+    values.update(
+        {
+            "id": question.id,
+            "kind": question.kind.value,
+            "level": question.level.value,
+            "topics": list(question.topics),
+            "origin": question.origin or "",
+            "origin_rank": "" if question.origin_rank is None else str(question.origin_rank),
+            "prompt_fr": question.prompt.fr,
+            "prompt_en": question.prompt.en,
+            "reference_answer_fr": question.reference_answer.fr,
+            "reference_answer_en": question.reference_answer.en,
+            "rubric_count": min(len(question.rubric), MAX_RUBRIC_ITEMS),
+            "follow_up_count": min(len(question.follow_ups), MAX_FOLLOW_UPS),
+            "sources": list(question.sources),
+        }
+    )
+    for i, item in enumerate(question.rubric[:MAX_RUBRIC_ITEMS]):
+        values.update({f"rubric_{i}_id": item.id, f"rubric_{i}_weight": float(item.weight)})
+        values.update({f"rubric_{i}_fr": item.text.fr, f"rubric_{i}_en": item.text.en})
+        values[f"rubric_{i}_keywords"] = "; ".join(item.keywords)
+    for i, follow_up in enumerate(question.follow_ups[:MAX_FOLLOW_UPS]):
+        values.update({f"follow_up_{i}_fr": follow_up.fr, f"follow_up_{i}_en": follow_up.en})
+    return values
+
+
+def values_to_data(values: FormValues, problems: dict[str, list[str]]) -> dict:
+    """Question data from form values; problems the model cannot see (a rank that is not a number) go to `problems`."""
+    data: dict = {
+        "id": str(values.get("id") or "").strip(),
+        "kind": values.get("kind"),
+        "level": values.get("level"),
+        "topics": list(values.get("topics") or []),  # type: ignore[call-overload]
+        "prompt": {"fr": values.get("prompt_fr") or "", "en": values.get("prompt_en") or ""},
+        "reference_answer": {
+            "fr": values.get("reference_answer_fr") or "",
+            "en": values.get("reference_answer_en") or "",
+        },
+        "sources": list(values.get("sources") or []),  # type: ignore[call-overload]
+    }
+    origin = str(values.get("origin") or "").strip()
+    if origin:
+        data["origin"] = origin
+    rank = str(values.get("origin_rank") or "").strip()
+    if rank:
+        if rank.isdigit():
+            data["origin_rank"] = int(rank)
+        else:
+            problems["origin_rank"].append(f"{rank!r} is not a whole number")
+    rubric_count = int(values.get("rubric_count") or 0)  # type: ignore[call-overload]
+    data["rubric"] = [
+        {
+            "id": str(values.get(f"rubric_{i}_id") or "").strip(),
+            "weight": values.get(f"rubric_{i}_weight"),
+            "text": {"fr": values.get(f"rubric_{i}_fr") or "", "en": values.get(f"rubric_{i}_en") or ""},
+            "keywords": _split_list(values.get(f"rubric_{i}_keywords")),
+        }
+        for i in range(min(rubric_count, MAX_RUBRIC_ITEMS))
+    ]
+    follow_up_count = int(values.get("follow_up_count") or 0)  # type: ignore[call-overload]
+    data["follow_ups"] = [
+        {"fr": values.get(f"follow_up_{i}_fr") or "", "en": values.get(f"follow_up_{i}_en") or ""}
+        for i in range(min(follow_up_count, MAX_FOLLOW_UPS))
+    ]
+    return data
+
+
+def field_of(loc: tuple) -> str:
+    """The form field a pydantic error location points at: ("rubric", 1, "text", "fr") -> rubric_1_fr."""
+    if not loc:
+        return ""
+    head = str(loc[0])
+    if head in ("prompt", "reference_answer") and len(loc) > 1:
+        return f"{head}_{loc[1]}"
+    if head in ("rubric", "follow_ups") and len(loc) > 1 and isinstance(loc[1], int):
+        prefix = "rubric" if head == "rubric" else "follow_up"
+        rest = [str(p) for p in loc[2:] if not isinstance(p, int)]
+        name = rest[-1] if rest else ("id" if head == "rubric" else "fr")
+        return f"{prefix}_{loc[1]}_{name}"
+    return head
+
+
+def _model_problems(error: ValidationError) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = defaultdict(list)
+    for err in error.errors():
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "required"
+        key = field_of(tuple(err["loc"]))
+        if not key:  # checks on the whole question name their field in the message
+            key = "rubric" if message.startswith("rubric") else ("origin_rank" if "origin_rank" in message else "id")
+        problems[key].append(message)
+    return problems
+
+
+@dataclass
+class SaveResult:
+    question: Question | None = None
+    path: Path | None = None
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.question is not None and not self.problems
+
+
+def check_form(
+    values: FormValues,
+    *,
+    editing_id: str | None,
+    bank_dir: Path,
+    topics: dict[str, dict[str, str]],
+    corpus_dir: Path | None,
+    calibration: list[CalibrationSample] | None = None,
+) -> SaveResult:
+    """Validate the form as the bank loader would; `editing_id` is None for a new question."""
+    problems: dict[str, list[str]] = defaultdict(list)
+    data = values_to_data(values, problems)
+    data["calibration"] = [s.model_dump() for s in calibration or []]
+    if editing_id is not None and data["id"] != editing_id:
+        problems["id"].append(
+            f"the id of an existing question cannot change (it is {editing_id!r}); duplicate it instead"
+        )
+    question = None
+    try:
+        question = Question.model_validate(data)
+    except ValidationError as exc:
+        for key, messages in _model_problems(exc).items():
+            problems[key].extend(messages)
+    if question is not None:
+        for message in check_references(question, topics, corpus_dir):
+            problems["topics" if message.startswith("unknown topic") else "sources"].append(message)
+        if editing_id is None and question_path(bank_dir, question.id).exists():
+            problems["id"].append(f"a question with id {question.id!r} already exists")
+    return SaveResult(question=question if not problems else None, problems=dict(problems))
+
+
+def save_form(
+    values: FormValues,
+    *,
+    editing_id: str | None,
+    bank_dir: Path,
+    topics: dict[str, dict[str, str]],
+    corpus_dir: Path | None,
+    calibration: list[CalibrationSample] | None = None,
+) -> SaveResult:
+    """Check the form, then write the question file atomically; nothing is written if anything is wrong."""
+    result = check_form(
+        values, editing_id=editing_id, bank_dir=bank_dir, topics=topics, corpus_dir=corpus_dir, calibration=calibration
+    )
+    if result.ok and result.question is not None:
+        result.path = write_question(bank_dir, result.question)
+    return result

@@ -1,0 +1,31 @@
+"""Coach studio: questions, import/export, knowledge documents, calibration, contested grades.
+
+Behind the coach password when one is configured: until it is given, only the login form shows.
+"""
+
+import streamlit as st
+
+from coach.views import calibration, contested, knowledge, questions, transfer
+from coach.views.gate import render_gate
+from config import get_settings
+from ui.i18n import t
+from ui.session import current_lang
+
+lang = current_lang()
+settings = get_settings()
+if not render_gate(settings, lang):
+    st.stop()
+
+st.title(t("coach_title", lang))
+sections = {
+    "questions": questions.render,
+    "transfer": transfer.render,
+    "knowledge": knowledge.render,
+    "calibration": calibration.render,
+    "contested": contested.render,
+}
+section = st.radio(
+    t("coach_section", lang), list(sections), horizontal=True, key="coach_section",
+    format_func=lambda name: t(f"coach_section_{name}", lang), label_visibility="collapsed",
+)  # fmt: skip
+sections[section](settings, lang)

@@ -1,0 +1,203 @@
+"""The coach studio page through Streamlit's AppTest: the gate, the question form, uploads, contested grades."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from coach.auth import reset_process_throttle
+from config import get_settings
+from evaluators.grade import Grade
+from question_bank import QuestionBank
+from storage.attempts import AttemptStore
+from ui.resources import load_bank
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_BANK = PROJECT_ROOT / "question_bank" / "bank"
+PASSWORD = "open sesame 42"
+STUDIO_KEYS = ("coach_section", "cq_choice", "cq_f_id")
+
+
+@pytest.fixture
+def bank_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of the bank; the app's cached bank and the login back-off start fresh."""
+    path = tmp_path / "bank"
+    shutil.copytree(SHIPPED_BANK, path)
+    monkeypatch.setenv("AGENTPREP_BANK_DIR", str(path))
+    get_settings.cache_clear()
+    load_bank.clear()
+    reset_process_throttle()
+    yield path
+    load_bank.clear()
+    reset_process_throttle()
+
+
+def open_studio() -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/coach.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def widget_keys(at: AppTest) -> set[str]:
+    return {w.key for kind in ("text_input", "text_area", "radio", "selectbox", "button") for w in getattr(at, kind)}
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def test_with_a_password_only_the_login_form_is_shown(bank_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTPREP_COACH_PASSWORD", PASSWORD)
+    get_settings.cache_clear()
+    at = open_studio()
+    assert not set(STUDIO_KEYS) & widget_keys(at)
+    assert not at.title and not at.file_uploader and not at.dataframe
+    assert [w.key for w in at.text_input if w.key and w.key.startswith("coach_password")] == ["coach_password_0"]
+
+    password_box = next(w for w in at.text_input if w.key == "coach_password_0")
+    password_box.input("not it")
+    at.button[-1].click().run()  # the form's submit button
+    assert "Wrong password" in errors(at) or "Mot de passe incorrect" in errors(at)
+    assert not set(STUDIO_KEYS) & widget_keys(at)
+
+    password_box = next(w for w in at.text_input if w.key and w.key.startswith("coach_password"))
+    password_box.input(PASSWORD)
+    at.button[-1].click().run()
+    assert not at.exception
+    assert set(STUDIO_KEYS) <= widget_keys(at)
+    kept = repr(at.session_state.to_dict())
+    assert PASSWORD not in kept and "not it" not in kept
+    assert isinstance(at.session_state["coach_unlocked_until"], float)
+
+
+def test_without_a_password_the_studio_is_open(bank_dir: Path) -> None:
+    at = open_studio()
+    assert set(STUDIO_KEYS) <= widget_keys(at)
+    assert not any(w.key and w.key.startswith("coach_password") for w in at.text_input)
+
+
+def fill(at: AppTest, values: dict[str, object]) -> None:
+    for name, value in values.items():
+        key = f"cq_f_{name}"
+        kinds = ("text_input", "text_area", "number_input", "selectbox", "multiselect")
+        widget = next(w for kind in kinds for w in getattr(at, kind) if w.key == key)
+        widget.set_value(value)
+
+
+def test_adding_a_question_through_the_form_saves_it(bank_dir: Path) -> None:
+    at = open_studio()
+    at.number_input(key="cq_f_rubric_count").set_value(2).run()
+    fill(at, {
+        "id": "coach-made-question", "kind": "technical", "level": "basic", "topics": ["rag"],
+        "prompt_fr": "Pourquoi découper les documents ?", "prompt_en": "Why split documents into chunks?",
+        "reference_answer_fr": "Pour que chaque passage tienne dans le contexte.\n\nEt pour la précision.",
+        "reference_answer_en": "So each passage fits the context.\n\nAnd for precision.",
+        "rubric_0_id": "fit", "rubric_0_weight": 2.0, "rubric_0_fr": "Taille du contexte.",
+        "rubric_0_en": "Context size.", "rubric_0_keywords": "contexte; context",
+        "rubric_1_id": "precision", "rubric_1_weight": 1.0, "rubric_1_fr": "Précision.", "rubric_1_en": "Precision.",
+        "sources": ["en/rag-pipeline.md"],
+    })  # fmt: skip
+    at.run()
+    assert "### Pourquoi découper les documents ?" in " ".join(m.value for m in at.markdown)  # the preview follows
+    at.button(key="cq_save").click().run()
+    assert not at.exception and not at.error, errors(at)
+    saved = QuestionBank.load(bank_dir, PROJECT_ROOT / "knowledge" / "corpus").get("coach-made-question")
+    assert saved is not None
+    assert saved.rubric[0].keywords == ["contexte", "context"] and saved.rubric[1].weight == 1.0
+    assert "coach-made-question" in at.success[0].value
+    assert at.selectbox(key="cq_choice").value == "coach-made-question"
+
+
+def test_a_form_with_errors_lists_them_and_keeps_the_input(bank_dir: Path) -> None:
+    before = sorted(p.name for p in bank_dir.iterdir())
+    at = open_studio()
+    fill(at, {"id": "Not A Valid Id", "prompt_fr": "Une question ?", "reference_answer_fr": "Une réponse.",
+              "rubric_0_id": "point", "rubric_0_fr": "Un point."})  # fmt: skip
+    at.run()
+    at.button(key="cq_save").click().run()
+    assert not at.exception
+    text = errors(at)
+    assert "Not A Valid Id" in text and "lowercase letters" in text  # the id
+    assert text.count("is empty") >= 3  # prompt_en, reference_answer_en, rubric_0_en ...
+    assert "Rubric item 1" in text or "Critère 1" in text  # each problem names its field
+    assert at.text_input(key="cq_f_id").value == "Not A Valid Id"
+    assert at.text_area(key="cq_f_prompt_fr").value == "Une question ?"
+    assert at.text_input(key="cq_f_rubric_0_fr").value == "Un point."
+    assert sorted(p.name for p in bank_dir.iterdir()) == before
+
+
+def test_editing_and_duplicating_an_existing_question(bank_dir: Path) -> None:
+    at = open_studio()
+    at.selectbox(key="cq_choice").set_value("rag-hybrid-retrieval-rrf").run()
+    assert at.text_input(key="cq_f_id").disabled
+    duplicate = next(b for b in at.button if b.label in ("Duplicate", "Dupliquer"))
+    duplicate.click().run()
+    assert at.text_input(key="cq_f_id").value == "rag-hybrid-retrieval-rrf-copy"
+    at.button(key="cq_save").click().run()
+    assert not at.error, errors(at)
+    assert (bank_dir / "rag-hybrid-retrieval-rrf-copy.yaml").is_file()
+
+
+def test_uploading_a_bad_file_gets_a_clear_message(bank_dir: Path) -> None:
+    at = open_studio()
+    at.radio(key="coach_section").set_value("knowledge").run()
+    assert not at.exception
+    at.file_uploader(key="ck_files").set_value(("notes.pdf", b"this is not a PDF at all", "application/pdf")).run()
+    at.button(key="ck_upload").click().run()
+    assert not at.exception
+    shown = errors(at).replace("\\", "")  # messages are escaped Markdown
+    assert shown.startswith("notes.pdf: not a PDF file")
+    assert not any(get_settings().uploads_dir.glob("*.pdf"))
+
+
+def test_contested_grades_are_listed_with_the_answer_escaped(bank_dir: Path) -> None:
+    store = AttemptStore(get_settings().sqlalchemy_url)
+    attempt_id = store.start(profile="alice", question_id="rag-hybrid-retrieval-rrf", lang="en",
+                             answer="# Heading? <b>bold</b> [link](http://x)")  # fmt: skip
+    store.complete(attempt_id, Grade(score=2.0, grader="embedded", feedback="Too short."))
+    store.contest(attempt_id, "I covered RRF!")
+    store.start(profile="bob", question_id="rag-hybrid-retrieval-rrf", lang="en", answer="not contested")
+    at = open_studio()
+    at.radio(key="coach_section").set_value("contested").run()
+    assert not at.exception
+    assert len(at.expander) >= 1 and "alice" in at.expander[0].label
+    shown = " ".join(m.value for m in at.markdown)
+    assert r"\# Heading? \<b\>bold\</b\> \[link\]\(http://x\)" in shown
+    assert r"I covered RRF\!" in shown and "not contested" not in shown
+
+
+def test_calibration_runs_the_graders_and_keeps_the_samples_with_the_question(bank_dir: Path) -> None:
+    at = open_studio()
+    at.session_state["grader_mode"] = "embedded"  # no LLM here: the judge is reported as not grading
+    at.radio(key="coach_section").set_value("calibration").run()
+    at.selectbox(key="cc_question").set_value("rag-hybrid-retrieval-rrf").run()
+    answers = [("I do not know.", 0.0), ("Run BM25 and a dense search side by side, then merge the two rankings "
+               "with Reciprocal Rank Fusion, summing 1/(k+rank) for each document.", 8.0)]  # fmt: skip
+    for answer, expected in answers:
+        at.text_area[0].set_value(answer)
+        at.number_input[0].set_value(expected)
+        next(b for b in at.button if b.label in ("Add to the list", "Ajouter à la liste")).click().run()
+    at.button(key="cc_run_btn").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 2 and table.iloc[:, 2].tolist() == [0.0, 8.0]
+    agreement = " ".join(m.value for m in at.markdown if "Spearman" in m.value)
+    assert "2 exemple(s)" in agreement or "2 sample(s)" in agreement
+    at.button(key="cc_save_btn").click().run()
+    saved = QuestionBank.load(bank_dir, PROJECT_ROOT / "knowledge" / "corpus").get("rag-hybrid-retrieval-rrf")
+    assert [(s.lang, s.expected_score) for s in saved.calibration] == [("en", 0.0), ("en", 8.0)]
+
+
+def test_a_draft_survives_a_visit_to_another_page(bank_dir: Path) -> None:
+    at = open_studio()
+    fill(at, {"id": "half-written", "prompt_en": "A question I am still writing?"})
+    at.run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/coach.py").run()
+    assert not at.exception
+    assert at.text_input(key="cq_f_id").value == "half-written"
+    assert at.text_area(key="cq_f_prompt_en").value == "A question I am still writing?"
