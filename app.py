@@ -28,9 +28,12 @@ pages = {
     t("nav_section_practice", lang): [
         st.Page("pages/home.py", title=t("nav_home", lang), icon=":material/home:", default=True),
         st.Page("pages/quiz.py", title=t("nav_quiz", lang), icon=":material/quiz:"),
+        st.Page("pages/interview.py", title=t("nav_interview", lang), icon=":material/record_voice_over:"),
+        st.Page("pages/ask.py", title=t("nav_ask", lang), icon=":material/forum:"),
         st.Page("pages/progress.py", title=t("nav_progress", lang), icon=":material/trending_up:"),
     ],
     t("nav_section_manage", lang): [
+        st.Page("pages/coach.py", title=t("nav_coach", lang), icon=":material/edit_note:"),
         st.Page("pages/settings.py", title=t("nav_settings", lang), icon=":material/settings:"),
     ],
 }

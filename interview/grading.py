@@ -1,0 +1,148 @@
+"""Grading interview answers off the page's thread, through the same path as the quiz.
+
+Every answer goes through `practice.grading.submit_answer`, so it is saved as an attempt (mode
+"interview") before any model runs, graded by the judge or the embedded grader, and recorded for
+spaced repetition, exactly like a quiz answer. The work runs in a small thread pool so that the
+interviewer's next message never waits for the judge; the report waits for the grades instead.
+
+The follow-up choice cannot wait for a slow judge either: it uses a *triage* grade from the
+embedded grader (well under a second once its model is loaded, deterministic, no LLM). When the
+saved grade will come from the embedded grader anyway (no LLM configured or reachable), that grade
+doubles as the triage instead of grading the same text twice on a busy CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from config import Settings
+from evaluators.grade import Grade
+from evaluators.service import grade_answer
+from practice.grading import Submission, SubmitResult, submit_answer
+from question_bank import Question
+from storage.attempts import AttemptStore
+from storage.scheduling import ReviewScheduler
+
+log = logging.getLogger(__name__)
+GRADING_WORKERS = 4
+TRIAGE_WAIT_S = 5.0
+"""How long to wait for an embedded grade running in the pool before grading again on the spot."""
+ExcerptFinder = Callable[[Question, str], Sequence[str]]
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def shared_executor() -> ThreadPoolExecutor:
+    """One small pool per process, shared by every session: judge calls mostly wait on the LLM server."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=GRADING_WORKERS, thread_name_prefix="interview-grading")
+        return _executor
+
+
+@dataclass
+class PendingGrade:
+    """A grade on its way. `result` fills in (attempt id, then grade or error) from the worker thread."""
+
+    future: Future
+    result: SubmitResult
+
+    @property
+    def done(self) -> bool:
+        return self.future.done()
+
+    @property
+    def grade(self) -> Grade | None:
+        return self.result.grade if self.done else None
+
+    @property
+    def error(self) -> str | None:
+        if not self.done:
+            return None
+        exception = self.future.exception()
+        return self.result.error or (f"{type(exception).__name__}: {exception}" if exception else None)
+
+    def wait(self, timeout: float | None = None) -> Grade | None:
+        try:
+            self.future.result(timeout=timeout)
+        except Exception:  # reported through `error`; waiting must not raise
+            log.debug("grading ended with an error", exc_info=True)
+        return self.grade
+
+
+class GradingRunner:
+    """Submits answers for grading in the background with the page's store, scheduler and grader."""
+
+    def __init__(
+        self,
+        *,
+        store: AttemptStore,
+        scheduler: ReviewScheduler,
+        settings: Settings,
+        grader: str = "auto",
+        chat_model: Any | None = None,
+        excerpts_for: ExcerptFinder | None = None,
+        executor: ThreadPoolExecutor | None = None,
+        llm_expected: bool = True,
+    ):
+        self.store = store
+        self.scheduler = scheduler
+        self.settings = settings
+        self.grader = grader
+        self.chat_model = chat_model
+        self.excerpts_for = excerpts_for
+        self.executor = executor or shared_executor()
+        self.llm_expected = llm_expected
+
+    @property
+    def saves_embedded_grades(self) -> bool:
+        """True when no LLM will grade: the saved grade is the embedded grader's."""
+        if self.grader == "embedded":
+            return True
+        return self.grader == "auto" and not self.llm_expected and self.chat_model is None
+
+    def warm_up(self) -> Future:
+        """Load the embedding model in the pool while the candidate reads the first question."""
+        from knowledge.embeddings import get_embeddings
+
+        return self.executor.submit(get_embeddings)
+
+    def submit(self, submission: Submission, *, grader: str | None = None) -> PendingGrade:
+        result = SubmitResult(attempt_id=0)
+        future = self.executor.submit(self._grade, submission, grader or self.grader, result)
+        return PendingGrade(future, result)
+
+    def _grade(self, submission: Submission, grader: str, result: SubmitResult) -> Grade | None:
+        excerpts: Sequence[str] = ()
+        if self.excerpts_for is not None and grader != "embedded":
+            try:
+                excerpts = self.excerpts_for(submission.question, submission.lang)
+            except Exception:  # excerpts help the judge; their absence must not stop grading
+                log.warning("no excerpts for %s", submission.question.id, exc_info=True)
+        for _event in submit_answer(
+            submission,
+            store=self.store,
+            scheduler=self.scheduler,
+            settings=self.settings,
+            grader=grader,
+            excerpts=excerpts,
+            chat_model=self.chat_model,
+            result=result,
+        ):
+            pass
+        return result.grade
+
+    def triage(self, question: Question, answer: str, pending: PendingGrade | None = None) -> Grade:
+        """The embedded grader's quick verdict, used to choose follow-ups; the saved grade when it is one."""
+        if pending is not None and self.saves_embedded_grades:
+            grade = pending.wait(TRIAGE_WAIT_S)
+            if grade is not None:
+                return grade
+        return grade_answer(question, answer, settings=self.settings, grader="embedded")

@@ -1,0 +1,62 @@
+"""Templates shared by the interviewer and the ask chat: Jinja prompts and the fixed sentences.
+
+Prompts are rendered in a sandbox with StrictUndefined (a missing variable is an error, not an
+empty string); fixed sentences live in `prompts/phrases.yaml`, in French and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+LANG_NAMES = {"fr": "French", "en": "English"}
+
+templates = SandboxedEnvironment(
+    loader=FileSystemLoader(PROMPTS_DIR), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load((PROMPTS_DIR / "phrases.yaml").read_text(encoding="utf-8"))
+
+
+def phrase(key: str, lang: str, variant: int = 0, **values: object) -> str:
+    """A fixed sentence in `lang`; lists are variants, chosen by `variant` modulo their number."""
+    entry = _phrases()[key]["fr" if lang == "fr" else "en"]
+    text = entry[variant % len(entry)] if isinstance(entry, list) else entry
+    return text.format(**values) if values else text
+
+
+def content_text(content: object) -> str:
+    """The text of a LangChain message chunk, whether its content is a string or a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return ""
+
+
+def without_images(chunks: Iterator[str]) -> Iterator[str]:
+    """Pass a streamed answer through with `![` neutralised, even when split across chunks.
+
+    Streamed Markdown is rendered as it arrives, so an image link written by a model (perhaps told
+    to by an uploaded document) would make the browser fetch a URL; a link or HTML is harmless.
+    """
+    held = ""
+    for chunk in chunks:
+        text = (held + chunk).replace("![", "!\\[")
+        held = "!" if text.endswith("!") else ""
+        if held:
+            text = text[:-1]
+        if text:
+            yield text
+    if held:
+        yield held

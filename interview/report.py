@@ -1,0 +1,204 @@
+"""The end-of-interview report: scores, strengths and gaps with the candidate's own words, what to read.
+
+Built from the saved grades (the judge's, or the embedded grader's when no model answered); a grade
+that failed falls back to the triage grade so the report is never empty. Evidence quotes are the
+quotes each rubric verdict was based on, so a strength or a gap always points at what was said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from evaluators.grade import Grade, Verdict
+from interview.plan import label
+from interview.prompting import phrase
+from interview.session import Exchange, InterviewSession, QuestionRun, Turn
+
+WEAK_BELOW = 7.0
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")
+"""Characters that mean something inside a line; line-start syntax cannot occur after our prefixes."""
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    question_number: int
+    point: str
+    kind: str  # "met" | "partly_met" | "not_met" | "misconception"
+    quotes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    number: int
+    question_id: str
+    prompt: str
+    status: str  # "answered" | "dont_know" | "skipped" | "not_reached"
+    first_score: float | None
+    final_score: float | None
+    follow_ups: int
+    hints: int
+    graders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InterviewReport:
+    lang: str
+    level: str
+    focus: str
+    date: str
+    questions: list[QuestionSummary]
+    strengths: list[Evidence]
+    gaps: list[Evidence]
+    reading: list[Reading]
+    transcript: list[Turn] = field(default_factory=list)
+
+    @property
+    def average(self) -> float | None:
+        scores = [q.final_score for q in self.questions if q.final_score is not None]
+        return round(sum(scores) / len(scores), 1) if scores else None
+
+    def markdown(self) -> str:
+        return report_markdown(self)
+
+
+def exchange_grade(exchange: Exchange) -> Grade | None:
+    """The saved grade of an exchange, or its triage grade if grading failed or is still running."""
+    if exchange.pending is not None and exchange.pending.grade is not None:
+        return exchange.pending.grade
+    return exchange.triage
+
+
+def _graded(run: QuestionRun) -> list[Grade]:
+    return [g for g in (exchange_grade(e) for e in run.exchanges if e.graded_text) if g is not None]
+
+
+def document_title(source: str, corpus_dir: Path | None) -> str:
+    """The title of a corpus document (its front matter or first heading); the path if unreadable."""
+    if corpus_dir is not None:
+        from knowledge.documents import DocumentError, read_document
+
+        try:
+            return read_document(corpus_dir / source, source, max_bytes=5_000_000).title
+        except (DocumentError, OSError):
+            pass
+    return source
+
+
+def build_report(
+    session: InterviewSession, corpus_dir: Path | None = None, now: datetime | None = None
+) -> InterviewReport:
+    lang = session.lang
+    summaries: list[QuestionSummary] = []
+    strengths: list[Evidence] = []
+    gaps: list[Evidence] = []
+    sources: list[str] = []
+    for run in session.runs:
+        grades = _graded(run)
+        first, final = (grades[0], grades[-1]) if grades else (None, None)
+        summaries.append(
+            QuestionSummary(
+                number=run.number, question_id=run.question.id, prompt=run.question.prompt_in(lang), status=run.status,
+                first_score=first.score if first else None, final_score=final.score if final else None,
+                follow_ups=len(run.follow_ups), hints=len(run.hints),
+                graders=tuple(dict.fromkeys(g.model or g.grader for g in grades)),
+            )
+        )  # fmt: skip
+        if final is not None:
+            for criterion in final.criteria:
+                verdict = criterion.verdict if criterion.evidence_ok else Verdict.not_met
+                quotes = tuple(criterion.evidence) if criterion.evidence_ok else ()
+                evidence = Evidence(run.number, criterion.text, verdict.value, quotes)
+                (strengths if verdict == Verdict.met else gaps).append(evidence)
+            gaps += [Evidence(run.number, m, "misconception") for m in final.misconceptions]
+        if final is None or final.score < WEAK_BELOW or run.status != "answered":
+            preferred = [s for s in run.question.sources if s.startswith(f"{lang}/")]
+            sources += [s for s in preferred or run.question.sources if s not in sources]
+    for question in session.questions[len(session.runs) :]:
+        summaries.append(
+            QuestionSummary(len(summaries) + 1, question.id, question.prompt_in(lang), "not_reached", None, None, 0, 0)
+        )
+    gaps.sort(key=lambda e: (e.kind != "not_met", e.kind != "misconception", e.question_number))
+    return InterviewReport(
+        lang=lang,
+        level=label(session.config.level, lang),
+        focus=label(session.config.focus, lang),
+        date=(now or datetime.now()).strftime("%Y-%m-%d %H:%M"),
+        questions=summaries,
+        strengths=strengths,
+        gaps=gaps,
+        reading=[Reading(document_title(s, corpus_dir), s) for s in sources],
+        transcript=list(session.transcript),
+    )
+
+
+def escape_md(text: str) -> str:
+    """Text shown literally inside a Markdown line: no links, emphasis, HTML or table cells; one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _model_text(text: str) -> str:
+    """Interviewer text keeps its Markdown (bold headers) but loses images and HTML."""
+    return _HTML_TAG.sub("", _IMAGE.sub("", text))
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}/10"
+
+
+def report_markdown(report: InterviewReport, *, transcript: bool = True) -> str:
+    """The report as Markdown; every text that is not ours is escaped, so the page can render it too."""
+    lang = report.lang
+
+    def say(key: str, **values: object) -> str:
+        return phrase(key, lang, **values)
+
+    meta = say("report_meta", level=report.level, focus=report.focus, date=report.date)
+    lines = [f"# {say('report_title')}", "", meta]
+    average = report.average
+    lines += ["", f"**{say('report_average', score=average) if average is not None else say('report_no_score')}**"]
+    lines += ["", f"## {say('report_per_question')}", ""]
+    lines += [f"| # | Question | {say('report_first')} | {say('report_final')} | |", "|---|---|---|---|---|"]
+    for q in report.questions:
+        notes = [say(f"report_status_{q.status}")]
+        if q.follow_ups:
+            notes.append(say("report_follow_ups", n=q.follow_ups))
+        if q.hints:
+            notes.append(say("report_hints", n=q.hints))
+        scores = f"{_score(q.first_score)} | {_score(q.final_score)}"
+        lines.append(f"| {q.number} | {escape_md(q.prompt)} | {scores} | {', '.join(notes)} |")
+    for title, items in ((say("report_strengths"), report.strengths), (say("report_gaps"), report.gaps)):
+        lines += ["", f"## {title}", ""]
+        lines += [_evidence_line(e, say, lang) for e in items] or [say("report_none")]
+    lines += ["", f"## {say('report_reading')}", ""]
+    lines += [f"- {escape_md(r.title)} — `{r.source}`" for r in report.reading] or [say("report_none")]
+    if transcript and report.transcript:
+        lines += ["", f"## {say('report_transcript')}", ""]
+        for turn in report.transcript:
+            who = say("report_interviewer" if turn.role == "interviewer" else "report_candidate")
+            body = _model_text(turn.text) if turn.role == "interviewer" else escape_md(turn.text)
+            lines += [f"**{who}** : {body}" if lang == "fr" else f"**{who}:** {body}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _evidence_line(evidence: Evidence, say, lang: str) -> str:  # type: ignore[no-untyped-def]
+    head = f"- **Q{evidence.question_number}** — {escape_md(evidence.point)}"
+    colon = " :" if lang == "fr" else ":"
+    quotes = " / ".join(f"« {escape_md(q)} »" if lang == "fr" else f"“{escape_md(q)}”" for q in evidence.quotes)
+    said = f" — {say('report_you_said')}{colon} {quotes}" if quotes else ""
+    if evidence.kind == "misconception":
+        return f"{head} ({say('report_misconception')})"
+    if evidence.kind == "met":
+        return head + said
+    status = say("report_partly" if evidence.kind == "partly_met" else "report_not_covered")
+    return f"{head} ({status}){said}"

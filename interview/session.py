@@ -1,0 +1,291 @@
+"""A mock interview as a state machine: questions, answers, follow-ups, hints, skips and the end.
+
+The page calls `start()` once, then `reply(text)` for each candidate message (or `reply("", intent)`
+for a button); each returns the interviewer's next message as an `Utterance` to stream. All state
+lives here, so the flow is tested without Streamlit and the page only renders.
+
+How follow-ups are graded: a follow-up answer is saved and graded *as the same question*, on the
+candidate's cumulative answer (the first answer plus every follow-up answer so far) against the
+whole rubric. A follow-up answer alone, graded on the whole rubric, would look like a failure;
+graded on the probed items alone, it would become the question's latest score in Progress and in
+spaced repetition while covering one point. The cumulative attempt stands on its own: re-grading
+it later from the Progress page means the same thing, and its score is what the candidate showed
+on the question by the end of the exchange. A probed point answered "I don't know" adds nothing to
+grade, so it saves no new attempt and stays a gap in the report.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from evaluators.grade import Grade
+from interview.followups import Probe, choose_probe, first_clause, hint_item, topic_of
+from interview.grading import GradingRunner, PendingGrade
+from interview.intents import Intent, detect_intent
+from interview.interviewer import Interviewer, Utterance
+from interview.plan import InterviewConfig, label
+from practice.grading import Submission
+from question_bank import Question
+
+MAX_HINTS_PER_QUESTION = 2
+
+
+@dataclass
+class Exchange:
+    """One thing the interviewer asked (the main question or a follow-up) and what came back."""
+
+    kind: str  # "main" | "follow_up"
+    asked: str
+    probe: Probe | None = None
+    answer: str | None = None
+    outcome: str | None = None  # "answered" | "dont_know" | "skipped"; None while waiting
+    graded_text: str | None = None
+    pending: PendingGrade | None = None
+    triage: Grade | None = None
+    asked_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class QuestionRun:
+    """One bank question in the interview, with its follow-ups and hints."""
+
+    question: Question
+    number: int
+    exchanges: list[Exchange] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    hinted_items: list[str] = field(default_factory=list)
+    status: str = "asking"  # "asking" | "answered" | "dont_know" | "skipped"
+
+    @property
+    def follow_ups(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.kind == "follow_up"]
+
+    @property
+    def cumulative_answer(self) -> str:
+        return "\n\n".join(e.answer for e in self.exchanges if e.outcome == "answered" and e.answer)
+
+    @property
+    def latest_triage(self) -> Grade | None:
+        return next((e.triage for e in reversed(self.exchanges) if e.triage is not None), None)
+
+    @property
+    def pendings(self) -> list[PendingGrade]:
+        return [e.pending for e in self.exchanges if e.pending is not None]
+
+
+@dataclass
+class Turn:
+    """A message of the transcript; a candidate's answer points at its exchange (and so its grade)."""
+
+    role: str  # "interviewer" | "candidate"
+    text: str
+    run_index: int | None = None
+    exchange_index: int | None = None
+
+
+class InterviewSession:
+    """One interview, from the greeting to the report."""
+
+    def __init__(
+        self,
+        config: InterviewConfig,
+        questions: list[Question],
+        *,
+        profile: str,
+        interviewer: Interviewer,
+        runner: GradingRunner,
+    ):
+        if not questions:
+            raise ValueError("an interview needs at least one question: none matches this level and focus")
+        self.id = uuid.uuid4().hex
+        self.config = config
+        self.lang = config.lang
+        self.questions = questions
+        self.profile = profile
+        self.interviewer = interviewer
+        self.runner = runner
+        self.runs: list[QuestionRun] = []
+        self.transcript: list[Turn] = []
+        self.pending: Utterance | None = None
+        self.started = False
+        self.finished = False
+        self.ended_early = False
+        self._messages = 0
+
+    # --- state ---------------------------------------------------------------------------------
+    @property
+    def current_run(self) -> QuestionRun | None:
+        return self.runs[-1] if self.runs and not self.finished else None
+
+    @property
+    def grades_waiting(self) -> int:
+        """How many answers are still being graded in the background."""
+        return sum(not p.done for run in self.runs for p in run.pendings)
+
+    def grades_ready(self) -> bool:
+        return self.grades_waiting == 0
+
+    def wait_for_grades(self, timeout: float | None = None) -> bool:
+        """Block until every answer is graded (or `timeout` seconds pass); True when all are."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for run in self.runs:
+            for pending in run.pendings:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                pending.wait(left)
+        return self.grades_ready()
+
+    # --- turn-taking ---------------------------------------------------------------------------
+    def start(self) -> Utterance:
+        if self.started:
+            raise RuntimeError("the interview has already started")
+        self.started = True
+        self.runner.warm_up()
+        opening = self.interviewer.say(
+            "opening",
+            level=label(self.config.level, self.lang),
+            focus=label(self.config.focus, self.lang),
+            count=len(self.questions),
+        )
+        return self._ask_question([self.interviewer.model_or_template("opening", opening)])
+
+    def reply(self, text: str, intent: Intent | str | None = None) -> Utterance:
+        """The candidate's message (typed, or a button's intent); returns the interviewer's answer."""
+        if not self.started or self.finished:
+            raise RuntimeError("the interview is not running: start it first, or read its report")
+        if self.pending is not None and not self.pending.done:
+            raise RuntimeError("the interviewer's previous message has not been shown yet")
+        intent = Intent(intent) if intent else detect_intent(text)
+        text = (text or "").strip()
+        if intent == Intent.answer and not text:
+            return self._utter([self.interviewer.say("empty_message")])
+        run, exchange = self.runs[-1], self.runs[-1].exchanges[-1]
+        shown = text or self.interviewer.say(f"said_{intent.value}")
+        turn = Turn("candidate", shown)
+        self.transcript.append(turn)
+        if intent in (Intent.answer, Intent.dont_know):  # the turns whose grade the page shows beneath them
+            turn.run_index, turn.exchange_index = len(self.runs) - 1, len(run.exchanges) - 1
+        if intent == Intent.end:
+            return self._finish(early=True)
+        if intent == Intent.hint:
+            return self._hint(run, exchange)
+        if intent == Intent.skip:
+            exchange.outcome = "skipped"
+            if exchange.kind == "main":
+                run.status = "skipped"
+            return self._next_question(self.interviewer.say("skip", self._messages))
+        exchange.answer = text or shown
+        if intent == Intent.dont_know:
+            exchange.outcome = "dont_know"
+            if exchange.kind == "main":
+                # Saved and graded (zero) like any answer: spaced repetition must bring it back soon.
+                run.status = "dont_know"
+                exchange.graded_text = exchange.answer
+                exchange.pending = self.runner.submit(self._submission(run, exchange), grader="embedded")
+            return self._next_question(self.interviewer.say("dont_know", self._messages))
+        exchange.outcome = "answered"
+        if exchange.kind == "main":
+            run.status = "answered"
+        exchange.graded_text = run.cumulative_answer
+        exchange.pending = self.runner.submit(self._submission(run, exchange))
+        exchange.triage = self.runner.triage(run.question, exchange.graded_text, exchange.pending)
+        return self._probe_or_next(run, exchange)
+
+    # --- steps ---------------------------------------------------------------------------------
+    def _submission(self, run: QuestionRun, exchange: Exchange) -> Submission:
+        return Submission(
+            profile=self.profile,
+            question=run.question,
+            answer=exchange.graded_text or "",
+            lang=self.lang,
+            mode="interview",
+            session_id=self.id,
+            answer_seconds=round(time.time() - exchange.asked_at, 1),
+        )
+
+    def _probe_or_next(self, run: QuestionRun, exchange: Exchange) -> Utterance:
+        probe = None
+        if len(run.follow_ups) < self.config.max_follow_ups:
+            probe = choose_probe(
+                run.question,
+                exchange.triage,
+                self.lang,
+                probed_items={e.probe.item_id for e in run.follow_ups if e.probe and e.probe.item_id},
+                used_bank={e.probe.bank_index for e in run.follow_ups if e.probe and e.probe.from_bank},
+            )
+        if probe is None:
+            transition = self.interviewer.say("transition", self._messages)
+            return self._next_question(
+                self.interviewer.model_or_template(
+                    "transition", transition, question=run.question.prompt_in(self.lang), answer=exchange.answer or ""
+                )
+            )
+        if probe.from_bank:
+            asked = self.interviewer.say("bank_follow_up", self._messages, question=probe.point)
+            part: object = asked
+        else:
+            asked = self.interviewer.say("probe", self._messages, topic=probe.topic)
+            part = self.interviewer.model_or_template(
+                "probe", asked, question=run.question.prompt_in(self.lang), point=probe.point,
+                answer=run.cumulative_answer,
+            )  # fmt: skip
+        run.exchanges.append(Exchange(kind="follow_up", asked=asked, probe=probe))
+        return self._utter([part])
+
+    def _hint(self, run: QuestionRun, exchange: Exchange) -> Utterance:
+        say = self.interviewer.say
+        topic: str | None = None
+        item = None
+        if len(run.hints) < MAX_HINTS_PER_QUESTION:
+            if exchange.probe is not None and exchange.probe.item_id is not None:
+                item = next(i for i in run.question.rubric if i.id == exchange.probe.item_id)
+                clause = first_clause(item.text.get(self.lang))
+                topic = clause if clause != exchange.probe.topic and item.id not in run.hinted_items else None
+            else:
+                item = hint_item(run.question, run.latest_triage, set(run.hinted_items))
+                topic = topic_of(item, self.lang) if item is not None else None
+        if topic is None or item is None:
+            return self._utter([say("no_more_hints")])
+        hint = say("hint", len(run.hints), topic=topic)
+        run.hints.append(hint)
+        run.hinted_items.append(item.id)
+        return self._utter([hint])
+
+    def _ask_question(self, lead: list) -> Utterance:
+        number = len(self.runs) + 1
+        question = self.questions[number - 1]
+        text = question.prompt_in(self.lang)
+        self.runs.append(QuestionRun(question=question, number=number))
+        self.runs[-1].exchanges.append(Exchange(kind="main", asked=text))
+        header = self.interviewer.say("question_header", n=number, total=len(self.questions), question=text)
+        return self._utter([*lead, "\n\n", header])
+
+    def _next_question(self, lead: object) -> Utterance:
+        if len(self.runs) >= len(self.questions):
+            return self._finish(early=False, lead=lead)
+        return self._ask_question([lead])
+
+    def _finish(self, *, early: bool, lead: object | None = None) -> Utterance:
+        self.finished = True
+        self.ended_early = early
+        for run in self.runs:
+            if run.status == "asking":
+                run.status = "skipped"
+        closing = self.interviewer.say("closing_early" if early else "closing")
+        # A spoken lead ("let's skip this one") stays; a model transition would only repeat the closing.
+        parts: list = [lead, " "] if isinstance(lead, str) else []
+        parts.append(self.interviewer.model_or_template("closing", closing))
+        return self._utter(parts)
+
+    def _utter(self, parts: list) -> Utterance:
+        self._messages += 1
+
+        def record(text: str) -> None:
+            self.transcript.append(Turn("interviewer", text))
+            if self.pending is utterance:
+                self.pending = None
+
+        utterance = Utterance(parts, record)
+        self.pending = utterance
+        return utterance

@@ -1,0 +1,175 @@
+"""Mock interview: choose a role and focus, talk with the interviewer, read and download the report."""
+
+import streamlit as st
+
+from interview.grading import GradingRunner
+from interview.intents import Intent
+from interview.interviewer import Interviewer, build_chat_model
+from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, InterviewConfig, label, pick_questions
+from interview.prompting import without_images
+from interview.report import build_report, exchange_grade, report_markdown
+from interview.session import InterviewSession, Turn
+from ui.bootstrap import ensure_entrypoint
+from ui.i18n import t
+from ui.render import escape_markdown, render_grade, safe_model_markdown
+from ui.resources import attempts, knowledge, load_bank, scheduler
+from ui.session import current_lang, current_profile, effective_settings, grader_mode
+
+ensure_entrypoint()
+
+ANSWER_CHAR_LIMIT = 20_000
+lang = current_lang()
+profile = current_profile()
+settings = effective_settings()
+bank = load_bank()
+st.title(t("interview_title", lang))
+
+
+def reachable_chat_model():  # type: ignore[no-untyped-def]
+    """The model, if the sidebar's health check says it answers; None means template sentences."""
+    health = st.session_state.get("health_cache")
+    if grader_mode() == "embedded" or not health or not health[1].ok:
+        return None
+    return build_chat_model(settings)
+
+
+def excerpt_finder():  # type: ignore[no-untyped-def]
+    """Passages for the judge, found from the grading thread (the retriever is thread-safe)."""
+    from knowledge.retrieval import references
+
+    try:
+        _store, retriever = knowledge()
+    except Exception:  # the judge grades without excerpts rather than not at all
+        return None
+    return lambda question, qlang: [hit.text for hit in references(retriever, question, qlang).hits]
+
+
+def setup() -> None:
+    st.caption(t("interview_intro", lang))
+    with st.form("interview-setup"):
+        st.subheader(t("interview_setup", lang))
+        left, right = st.columns(2)
+        level = left.selectbox(t("interview_level", lang), list(LEVELS), format_func=lambda k: label(k, lang))
+        focus = right.selectbox(t("interview_focus", lang), list(FOCUSES), format_func=lambda k: label(k, lang))
+        left, middle, right = st.columns(3)
+        count = left.number_input(t("interview_count", lang), min_value=1, max_value=MAX_QUESTIONS, value=3)
+        follow_ups = middle.number_input(
+            t("interview_follow_ups", lang), min_value=0, max_value=MAX_FOLLOW_UPS, value=MAX_FOLLOW_UPS
+        )
+        interview_lang = right.selectbox(
+            t("interview_language", lang), ["fr", "en"], index=0 if lang == "fr" else 1,
+            format_func=lambda c: {"fr": "Français", "en": "English"}[c],
+        )  # fmt: skip
+        if not st.form_submit_button(t("interview_start", lang), type="primary"):
+            return
+    config = InterviewConfig(level, focus, interview_lang, int(count), int(follow_ups))
+    questions = pick_questions(bank, scheduler(settings), profile, config)
+    if not questions:
+        st.warning(t("interview_nothing", lang))
+        return
+    model = reachable_chat_model()
+    runner = GradingRunner(
+        store=attempts(settings), scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
+        excerpts_for=excerpt_finder() if model is not None else None, llm_expected=model is not None,
+    )  # fmt: skip
+    interviewer = Interviewer(config, model)
+    session = InterviewSession(config, questions, profile=profile, interviewer=interviewer, runner=runner)
+    session.start()
+    st.session_state.interview = session
+    st.rerun()
+
+
+def show_turn(session: InterviewSession, turn: Turn) -> None:
+    if turn.role == "interviewer":
+        with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+            st.markdown(safe_model_markdown(turn.text))
+        return
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(turn.text))
+        if turn.run_index is None or turn.exchange_index is None:
+            return
+        pending = session.runs[turn.run_index].exchanges[turn.exchange_index].pending
+        if pending is None:
+            return
+        if not pending.done:
+            st.caption(t("interview_grading_pending", lang))
+        elif pending.grade is None:
+            st.caption(t("interview_grading_failed", lang, error=pending.error or "?"))
+        else:
+            with st.expander(t("interview_grade", lang, score=f"{pending.grade.score:.1f}")):
+                render_grade(pending.grade, lang, show_reasoning=False)
+
+
+@st.fragment(run_every=2)
+def refresh_when_graded(session: InterviewSession, waiting: int) -> None:
+    """Rerun the page when a grade computed in the background arrives, so it appears under its answer."""
+    if session.grades_waiting < waiting:
+        st.rerun()
+
+
+def show_report(session: InterviewSession) -> None:
+    if not session.grades_ready():
+        with st.spinner(t("interview_waiting", lang)):
+            session.wait_for_grades(timeout=2 * settings.llm_timeout_s + 30)
+    report = build_report(session, settings.corpus_dir)
+    st.divider()
+    st.header(t("interview_report", lang))
+    st.markdown(report_markdown(report, transcript=False))
+    for run in session.runs:
+        grade = next((exchange_grade(e) for e in reversed(run.exchanges) if exchange_grade(e)), None)
+        if grade is not None:
+            with st.expander(t("interview_question_grade", lang, n=run.number)):
+                render_grade(grade, lang, show_reasoning=False)
+    left, right = st.columns(2)
+    left.download_button(
+        t("interview_download", lang), report.markdown(), file_name=f"interview-{session.id[:8]}.md",
+        mime="text/markdown", type="primary",
+    )  # fmt: skip
+    if right.button(t("interview_new", lang)):
+        st.session_state.interview = None
+        st.rerun()
+
+
+session = st.session_state.get("interview")
+if session is None:
+    setup()
+    st.stop()
+
+if session.interviewer.uses_model:
+    model_note = t("interview_model_on", lang, model=settings.model)
+else:
+    model_note = t("interview_model_off", lang)
+st.caption(f"{label(session.config.level, lang)} · {label(session.config.focus, lang)} · {model_note}")
+conversation = st.container()
+with conversation:
+    for turn in session.transcript:
+        show_turn(session, turn)
+    if session.pending is not None and not session.pending.done:  # a message interrupted by a rerun
+        with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+            st.write_stream(without_images(session.pending.stream()))
+
+if not session.finished:
+    progress_line = st.empty()
+    buttons = st.columns(4)
+    clicked = None
+    for column, intent in zip(buttons, (Intent.hint, Intent.dont_know, Intent.skip, Intent.end), strict=True):
+        if column.button(t(f"interview_{intent.value}", lang), key=f"interview-{intent.value}", width="stretch"):
+            clicked = intent
+    typed = st.chat_input(t("interview_input", lang), key="interview-input", max_chars=ANSWER_CHAR_LIMIT)
+    if clicked or typed:
+        before = len(session.transcript)
+        utterance = session.reply(typed or "", None if typed else clicked)
+        with conversation:
+            for turn in session.transcript[before:]:
+                show_turn(session, turn)
+            with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+                st.write_stream(without_images(utterance.stream()))
+        if session.finished:
+            st.rerun()
+    follow_ups = len(session.current_run.follow_ups) if session.current_run else 0
+    progress = t("interview_progress", lang, n=len(session.runs), total=len(session.questions))
+    progress_line.caption(progress + (f" · {t('interview_follow_up_n', lang, n=follow_ups)}" if follow_ups else ""))
+    if session.grades_waiting:
+        refresh_when_graded(session, session.grades_waiting)
+else:
+    show_report(session)

@@ -1,0 +1,47 @@
+"""A candidate in a real browser: starts a mock interview, answers, gets a follow-up, reads the report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_one_interview_turn_then_the_report(app_server: str, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_server}/interview")
+    page.get_by_text("Préparer l'entretien").wait_for()
+    count = page.get_by_label("Nombre de questions")
+    count.fill("1")
+    count.press("Enter")
+    page.get_by_role("button", name="Commencer l'entretien").click()
+    page.get_by_text("Question 1/1.").wait_for()
+    page.get_by_text("Bonjour et bienvenue", exact=False).wait_for()
+
+    box = page.get_by_placeholder(re.compile("Votre réponse"))
+    box.fill(
+        "Un agent combine un LLM qui raisonne, des outils qu'il appelle, une mémoire et une boucle "
+        "planifier-agir-observer ; je limiterais les droits des outils."
+    )
+    box.press("Enter")
+    page.get_by_text("Un agent combine un LLM", exact=False).wait_for()
+    probes = r"J'aimerais creuser|Revenons un instant|Allons un peu plus loin|Une question pour creuser"
+    page.get_by_text(re.compile(probes)).first.wait_for(timeout=180_000)
+    page.get_by_text(re.compile(r"Note : \d+\.\d/10")).first.wait_for(timeout=180_000)  # the background grade
+
+    page.get_by_role("button", name="Terminer").click()
+    page.get_by_text("Compte rendu", exact=True).wait_for(timeout=180_000)
+    page.get_by_text("Note par question").wait_for()
+    download = page.get_by_role("button", name="Télécharger le compte rendu (Markdown)")
+    download.wait_for()
+    with page.expect_download() as info:
+        download.click()
+    report = tmp_path / "report.md"
+    info.value.save_as(report)
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Compte rendu d'entretien blanc") and "Un agent combine un LLM" in text
+    shot = tmp_path / "interview.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
