@@ -11,6 +11,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from knowledge.language import valid_unicode
+
 EMBEDDING_MODEL_NAME = "all-MiniLM-L6-v2"
 _load_lock = threading.Lock()
 
@@ -51,5 +53,9 @@ def encode(texts: list[str]):  # type: ignore[no-untyped-def]
     """Embed texts as a float32 numpy array of normalised rows; faster than the LangChain list path."""
     client = get_embeddings()._client
     return client.encode(
-        texts, normalize_embeddings=True, batch_size=64, convert_to_numpy=True, show_progress_bar=False
+        [valid_unicode(text) for text in texts],
+        normalize_embeddings=True,
+        batch_size=64,
+        convert_to_numpy=True,
+        show_progress_bar=False,
     )

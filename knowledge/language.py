@@ -140,3 +140,12 @@ def detect_language(text: str, default: Literal["fr", "en"] = "en") -> Literal["
             return "fr"
         return default
     return "fr" if fr > en else "en"
+
+
+def valid_unicode(text: str) -> str:
+    """Replace lone surrogates (a browser can send them) that tokenizers and databases reject."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace").decode("utf-8")

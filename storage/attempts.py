@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from evaluators.grade import Grade
+from knowledge.language import valid_unicode
 from storage.db import Attempt, session_factory, utc_now
 
 T = TypeVar("T")
@@ -62,6 +63,7 @@ class AttemptStore:
         answer_seconds: float | None = None,
     ) -> int:
         """Save the answer before grading: it survives whatever happens next."""
+        answer = valid_unicode(answer)
 
         def work() -> int:
             with self._sessions.begin() as session:
