@@ -82,7 +82,24 @@ def bank_stats(as_json: bool, lenient: bool) -> None:
 # --- commands defined beside the code they drive ---------------------------------------------
 # Each module imports only click at import time; heavy libraries load inside the command.
 # retrieval commands (knowledge/commands.py):
+from knowledge.commands import index_command, search_command  # noqa: E402 - beside its comment on purpose
+
+cli.add_command(index_command)
+cli.add_command(search_command)
+
 # grading commands (evaluators/commands.py):
+from evaluators.commands import grade_command, judge_group  # noqa: E402
+
+cli.add_command(grade_command)
+cli.add_command(judge_group)
+
+# coach commands (question_bank/commands.py): bank format|import|export, coach hash-password
+from question_bank.commands import bank_export, bank_format, bank_import, coach_group  # noqa: E402
+
+bank.add_command(bank_format)
+bank.add_command(bank_import)
+bank.add_command(bank_export)
+cli.add_command(coach_group)
 
 
 if __name__ == "__main__":
