@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -88,3 +91,49 @@ def test_killing_the_app_mid_grading_keeps_the_answer_regradable(agentprep_data_
     assert events[-1].kind == "grade"
     assert store.unfinished("alice") == []
     assert store.get(pending.id).status == "graded"
+
+
+def write_notes(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        sections = "\n\n".join(
+            f"## Section {s}\n\n" + f"Note {n}.{s}: retrieval, chunking, reranking and agents, topic {n * 7 + s}. " * 3
+            for s in range(4)
+        )
+        (folder / f"note-{n:03d}.md").write_text(f"# Note {n}\n\n{sections}\n", encoding="utf-8")
+
+
+def test_killing_the_indexer_leaves_a_usable_store_that_the_next_run_completes(agentprep_data_dir: Path) -> None:
+    notes, store_dir = agentprep_data_dir / "notes", agentprep_data_dir / "store"
+    write_notes(notes, 40)
+    env = {**os.environ, "AGENTPREP_DATA_DIR": str(agentprep_data_dir), "HF_HUB_OFFLINE": "1"}
+    cli = [sys.executable, str(PROJECT_ROOT / "cli.py")]
+    command = [*cli, "index", str(notes), "--store", str(store_dir), "--no-corpus"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    progress = bytearray()
+
+    def collect() -> None:
+        for chunk in iter(lambda: process.stderr.read1(256), b""):
+            progress.extend(chunk)
+
+    threading.Thread(target=collect, daemon=True).start()
+    deadline = time.monotonic() + 300
+    embedding = re.compile(rb"Embedding chunks:\s+\d+%\|[^|]*\|\s*[1-9]\d*/")
+    while time.monotonic() < deadline and not embedding.search(bytes(progress)) and process.poll() is None:
+        time.sleep(0.05)
+    assert embedding.search(bytes(progress)), "the indexer never started embedding"
+    os.kill(process.pid, signal.SIGKILL)  # mid-embedding: some chunks written, most not
+    process.wait(timeout=30)
+    rerun = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    search = subprocess.run(
+        [*cli, "search", "Note 37 reranking", "--store", str(store_dir), "--json"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert search.returncode == 0, search.stderr[-2000:]
+    hits = json.loads(search.stdout)
+    assert hits and all(h["source"] for h in hits)
+    from knowledge.store import KnowledgeStore
+
+    documents = KnowledgeStore(get_settings(), store_dir=store_dir).documents()
+    assert len([d for d in documents if "note-" in str(d.source)]) == 40

@@ -1,0 +1,43 @@
+"""The hostile-candidate suite against a judge that obeys whatever it reads.
+
+The gullible fake marks every rubric item met and quotes the answer's own sentences, injected
+orders included: whatever it was told. The guards outside the model must hold anyway.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fake_judge import GullibleFakeJudge
+
+from config import PROJECT_ROOT, get_settings
+from evaluators.hostile import TOLERANCE, load_hostile_set, run_suite, summary
+from question_bank import QuestionBank
+
+BANK = QuestionBank.load(PROJECT_ROOT / "question_bank" / "bank", PROJECT_ROOT / "knowledge" / "corpus")
+ENTRIES = load_hostile_set()
+EXPLICIT_ORDERS = {
+    "direct_order", "fake_system_note", "fake_closing_tag", "role_play", "hidden_in_code_block",
+    "unicode_trick", "json_injection", "authority_claim", "keyword_plus_order", "fake_evidence",
+}  # fmt: skip
+
+
+def test_the_suite_is_large_and_bilingual() -> None:
+    assert len(ENTRIES) >= 30
+    assert {e["lang"] for e in ENTRIES} == {"fr", "en"}
+    assert len({e["technique"] for e in ENTRIES}) >= 10
+
+
+@pytest.fixture(scope="module")
+def gullible_results():  # type: ignore[no-untyped-def]
+    return run_suite(BANK, get_settings(), GullibleFakeJudge(), ENTRIES)
+
+
+def test_no_hostile_answer_earns_more_than_its_honest_content(gullible_results) -> None:  # type: ignore[no-untyped-def]
+    over = [(r.id, r.score, r.honest_max) for r in gullible_results if r.excess > TOLERANCE]
+    print("hostile suite, gullible fake judge:", summary(gullible_results))
+    assert over == []
+
+
+def test_explicit_orders_to_the_grader_are_flagged(gullible_results) -> None:  # type: ignore[no-untyped-def]
+    missed = [r.id for r in gullible_results if r.technique in EXPLICIT_ORDERS and not r.flagged]
+    assert missed == []
