@@ -21,7 +21,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime-installed $@
 
 run: $(VENV)/.runtime-installed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python serve.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.dev-installed
 	bash scripts/install-system-deps.sh

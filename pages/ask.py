@@ -4,13 +4,10 @@ import streamlit as st
 
 from interview.ask import ANSWER_TOKENS, CONTEXT_TOKENS, ChatMessage, answer_question, citation_label, cited_numbers
 from interview.prompting import without_images
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.render import escape_markdown, safe_model_markdown
 from ui.resources import knowledge
 from ui.session import current_lang, effective_settings, grader_mode
-
-ensure_entrypoint()
 
 lang = current_lang()
 settings = effective_settings()

@@ -8,11 +8,8 @@ import streamlit as st
 from coach.views import calibration, contested, knowledge, questions, transfer
 from coach.views.gate import render_gate
 from config import get_settings
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.session import current_lang
-
-ensure_entrypoint()
 
 lang = current_lang()
 settings = get_settings()

@@ -3,12 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.resources import load_bank
 from ui.session import current_lang
-
-ensure_entrypoint()
 
 lang = current_lang()
 bank = load_bank()

@@ -9,13 +9,10 @@ from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, Inter
 from interview.prompting import without_images
 from interview.report import build_report, exchange_grade, report_markdown
 from interview.session import InterviewSession, Turn
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.render import escape_markdown, render_grade, safe_model_markdown
 from ui.resources import attempts, knowledge, load_bank, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
-
-ensure_entrypoint()
 
 ANSWER_CHAR_LIMIT = 20_000
 lang = current_lang()

@@ -6,13 +6,10 @@ import streamlit as st
 from practice.grading import grade_saved_attempt
 from practice.progress import filter_history, history_frame, mastery_by_topic, score_over_time
 from storage.attempts import export_csv, export_json
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.render import escape_markdown, show_grading
 from ui.resources import attempts, load_bank, references_for, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
-
-ensure_entrypoint()
 
 lang = current_lang()
 profile = current_profile()

@@ -7,7 +7,6 @@ import streamlit as st
 
 from practice.grading import Submission, SubmitResult, submit_answer
 from practice.quiz import MAX_QUESTIONS, QuizConfig, start_quiz, summarize
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.render import (
     escape_markdown,
@@ -18,8 +17,6 @@ from ui.render import (
 )
 from ui.resources import attempts, load_bank, references_for, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
-
-ensure_entrypoint()
 
 ANSWER_CHAR_LIMIT = 20_000
 lang = current_lang()

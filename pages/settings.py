@@ -5,11 +5,8 @@ import streamlit as st
 
 from llm.health import check_health
 from llm.providers import list_models
-from ui.bootstrap import ensure_entrypoint
 from ui.i18n import t
 from ui.session import current_lang, effective_settings, grader_mode
-
-ensure_entrypoint()
 
 lang = current_lang()
 settings = effective_settings()

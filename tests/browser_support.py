@@ -39,7 +39,7 @@ def start_streamlit(data_dir: Path, port: int, extra_env: dict[str, str] | None 
         **(extra_env or {}),
     }
     command = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+        sys.executable, str(PROJECT_ROOT / "serve.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip

@@ -1,0 +1,22 @@
+"""Start the AgentPrep server: `streamlit run app.py`, with deep links fixed from the first request.
+
+Streamlit guesses, for the first session after start-up, that an app with a `pages/` folder uses
+its old automatic page mode, so a first visit to a bookmarked `/quiz` would run `pages/quiz.py`
+alone, without `app.py`'s navigation, sidebar, language and profile. AgentPrep always declares its
+pages with `st.navigation`; saying so before the server starts removes the guess.
+
+Usage: python serve.py [streamlit run options...]   (what `make run` does)
+"""
+
+import sys
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli as streamlit_cli
+
+APP = Path(__file__).resolve().parent / "app.py"
+
+if __name__ == "__main__":
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    sys.exit(streamlit_cli.main())
