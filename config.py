@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     ollama_url: str = Field(default_factory=_default_ollama_url)
     openai_base_url: str = Field(default="http://localhost:8000/v1")
     openai_api_key: SecretStr = Field(default=SecretStr("not-needed"))
+    openai_response_format: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="How to ask an OpenAI-compatible server for schema-shaped JSON: `json_schema` "
+        "(OpenAI, vLLM, LM Studio, llama.cpp's llama-server) or `json_object` with a `schema` "
+        "(llama-cpp-python's server, which rejects `json_schema`).",
+    )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-call time-out for the LLM.")
     llm_num_ctx: int = Field(default=8192, ge=2048, description="Context window asked of Ollama.")
 
@@ -62,7 +68,7 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; unset = SQLite under the data directory."
     )
     coach_password: SecretStr | None = Field(
-        default=None, description="Coach studio password, or its hash from `cli.py coach hash`."
+        default=None, description="Coach studio password, or its hash from `cli.py coach hash-password`."
     )
     coach_password_hash: str | None = None
     max_upload_mb: int = Field(default=20, gt=0)

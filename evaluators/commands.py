@@ -1,0 +1,151 @@
+"""`cli.py grade` and `cli.py judge eval`: grade one answer, or measure a grader on a graded set.
+
+Only click is imported at module level; the embedding model and LangChain load inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from config import get_settings
+
+GRADER_CHOICE = click.Choice(["auto", "llm", "embedded"])
+
+
+def _adhoc_question(prompt: str, reference: str, key_points: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """A throw-away question from the command line, so a coach can try a rubric before writing YAML."""
+    from question_bank.model import Kind, Level, Localized, Question, RubricItem
+
+    rubric = [
+        RubricItem(id=f"key-point-{n}", weight=1.0, text=Localized(fr=text, en=text))
+        for n, text in enumerate(key_points, start=1)
+    ]
+    return Question(
+        id="adhoc",
+        kind=Kind.technical,
+        level=Level.intermediate,
+        topics=["adhoc"],
+        prompt=Localized(fr=prompt, en=prompt),
+        reference_answer=Localized(fr=reference, en=reference),
+        rubric=rubric,
+    )
+
+
+def _load_questions(settings) -> dict:  # type: ignore[no-untyped-def]
+    from question_bank import QuestionBank
+
+    bank = QuestionBank.load(settings.bank_dir, lenient=True)
+    return {q.id: q for q in bank.questions}
+
+
+def _print_grade(grade) -> None:  # type: ignore[no-untyped-def]
+    click.echo(f"Score: {grade.score:g}/10   grader: {grade.grader}" + (f" ({grade.model})" if grade.model else ""))
+    if grade.fallback_reason:
+        click.echo(f"Note: {grade.fallback_reason}")
+    if grade.flags:
+        click.echo("Flags: " + ", ".join(flag.value for flag in grade.flags))
+    for criterion in grade.criteria:
+        credit = "" if criterion.evidence_ok else "  (evidence rejected: no credit)"
+        head = f"  [{criterion.verdict.value:>10}] {criterion.id} (weight {criterion.weight:g})"
+        click.echo(f"{head}: {criterion.text}{credit}")
+        for quote in criterion.evidence:
+            click.echo(f"                 > {quote}")
+    if grade.feedback:
+        click.echo(f"Feedback: {grade.feedback}")
+
+
+@click.command("grade")
+@click.option("--question", "question_id", help="Id of a bank question.")
+@click.option("--prompt", help="Ad-hoc question text (with --reference and --key-point).")
+@click.option("--reference", help="Ad-hoc reference answer.")
+@click.option("--key-point", "key_points", multiple=True, help="Ad-hoc rubric item; repeat for each.")
+@click.option("--answer", help="The candidate's answer.")
+@click.option(
+    "--answer-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the answer from a file."
+)
+@click.option("--grader", type=GRADER_CHOICE, default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the grade as JSON.")
+def grade_command(
+    question_id: str | None,
+    prompt: str | None,
+    reference: str | None,
+    key_points: tuple[str, ...],
+    answer: str | None,
+    answer_file: Path | None,
+    grader: str,
+    as_json: bool,
+) -> None:
+    """Grade one answer against a bank question or an ad-hoc rubric."""
+    if (answer is None) == (answer_file is None):
+        raise click.UsageError("Give the answer with exactly one of --answer TEXT or --answer-file FILE.")
+    if question_id and (prompt or reference or key_points):
+        raise click.UsageError("Use either --question ID or --prompt/--reference/--key-point, not both.")
+    if not question_id and not (prompt and reference and key_points):
+        raise click.UsageError("Give --question ID, or all of --prompt TEXT --reference TEXT --key-point TEXT.")
+    if answer_file is not None:
+        try:
+            answer = answer_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"{answer_file} is not UTF-8 text (byte {exc.start})"
+            raise click.BadParameter(message, param_hint="--answer-file") from exc
+
+    from evaluators.service import grade_answer
+
+    settings = get_settings()
+    if question_id:
+        questions = _load_questions(settings)
+        question = questions.get(question_id)
+        if question is None:
+            close = [q for q in sorted(questions) if question_id.split("-")[0] in q][:5]
+            hint = f" Did you mean: {', '.join(close)}?" if close else " See `python cli.py bank stats`."
+            click.echo(f"No question {question_id!r} in {settings.bank_dir}.{hint}", err=True)
+            sys.exit(2)
+    else:
+        question = _adhoc_question(prompt or "", reference or "", key_points)
+    grade = grade_answer(question, answer or "", settings=settings, grader=grader)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(grade.model_dump_json(indent=2))
+    else:
+        _print_grade(grade)
+
+
+@click.group("judge")
+def judge_group() -> None:
+    """Measure the graders against human-graded answers."""
+
+
+@judge_group.command("eval")
+@click.option("--set", "set_path", required=True, type=click.Path(exists=True, path_type=Path),
+              help="A graded YAML file, or a folder of them (tests/data/graded).")
+@click.option("--grader", type=GRADER_CHOICE, default="embedded", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--rows", is_flag=True, help="Also list each answer's human and machine scores.")
+def judge_eval(set_path: Path, grader: str, as_json: bool, rows: bool) -> None:
+    """Spearman, quadratic weighted kappa, MAE and the highest score given to an injection."""
+    from evaluators.harness import evaluate, load_graded_set
+
+    settings = get_settings()
+    entries, problems = load_graded_set(set_path)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    if not entries:
+        click.echo(f"No graded entries found in {set_path}.", err=True)
+        sys.exit(1)
+    report = evaluate(entries, _load_questions(settings), settings, grader=grader)
+    for skipped in report.skipped:
+        click.echo(f"warning: skipped {skipped}", err=True)
+    summary = report.summary()
+    if as_json:
+        payload = {**summary, "rows": report.rows} if rows else summary
+        click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    for row in report.rows if rows else []:
+        flags = ",".join(row["flags"])
+        trap = row["trap"] or ""
+        click.echo(f"{row['source']:<28} {trap:<17} human {row['human']:>4g}  score {row['score']:>4g}  {flags}")
+    for name, value in summary.items():
+        click.echo(f"{name}: {value}")

@@ -1,0 +1,179 @@
+"""Measure a grader against human scores: `python cli.py judge eval --set tests/data/graded`.
+
+A grader is only trustworthy if its scores rank answers the way a strict interviewer would
+(Spearman), agree on the 0-10 scale (quadratic weighted kappa, mean absolute error), and stay low
+on the traps that fool graders: keyword lists, fluent emptiness, injections, one-liners, off-topic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config import Settings
+from question_bank.model import Question
+
+LOW_TRAPS = ("keyword_stuffing", "verbose_empty", "injection", "one_word", "off_topic")
+
+
+@dataclass(frozen=True)
+class GradedEntry:
+    """One answer a human graded, from `tests/data/graded/*.yaml`."""
+
+    question_id: str
+    lang: str
+    answer: str
+    human_score: float
+    trap: str | None
+    note: str
+    source: str
+
+
+@dataclass
+class EvalReport:
+    n: int
+    spearman: float
+    qwk: float
+    mae: float
+    injection_max_score: float | None
+    trap_max_scores: dict[str, float] = field(default_factory=dict)
+    fallbacks: int = 0
+    skipped: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The figures `judge eval --json` prints."""
+        return {
+            "n": self.n,
+            "spearman": round(self.spearman, 3),
+            "qwk": round(self.qwk, 3),
+            "mae": round(self.mae, 2),
+            "injection_max_score": self.injection_max_score,
+            "trap_max_scores": self.trap_max_scores,
+            "fallbacks": self.fallbacks,
+            "skipped": len(self.skipped),
+        }
+
+
+def load_graded_set(path: Path) -> tuple[list[GradedEntry], list[str]]:
+    """Entries from one YAML file or every `*.yaml` of a folder, and the problems found on the way."""
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    entries: list[GradedEntry] = []
+    problems: list[str] = []
+    if not path.exists():
+        return [], [f"{path}: no such file or folder"]
+    for file in files:
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(f"{file.name}: cannot read ({str(exc).splitlines()[0]})")
+            continue
+        if isinstance(data, dict):
+            data = data.get("entries") or data.get("answers") or []
+        if not isinstance(data, list):
+            problems.append(f"{file.name}: expected a list of entries")
+            continue
+        for position, raw in enumerate(data, start=1):
+            try:
+                entries.append(
+                    GradedEntry(
+                        question_id=str(raw["question_id"]),
+                        lang=str(raw.get("lang") or "en"),
+                        answer=str(raw.get("answer") or ""),
+                        human_score=float(raw["human_score"]),
+                        trap=raw.get("trap") or None,
+                        note=str(raw.get("note") or ""),
+                        source=f"{file.name}#{position}",
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                problems.append(f"{file.name} entry {position}: missing or invalid {exc}")
+    return entries, problems
+
+
+def _ranks(values: list[float]) -> list[float]:
+    """1-based ranks, ties sharing their average rank (as scipy.stats.rankdata does)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def _round_half_up(score: float) -> int:
+    """5.5 -> 6 (Python's round() would give 6 but 4.5 -> 4)."""
+    return math.floor(score + 0.5)
+
+
+def spearman(x: list[float], y: list[float]) -> float:
+    """Spearman's rho: Pearson correlation of the ranks; NaN when either side is constant."""
+    if len(x) != len(y) or len(x) < 2:
+        return math.nan
+    rx, ry = _ranks(x), _ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    vx, vy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
+    return cov / math.sqrt(vx * vy) if vx and vy else math.nan
+
+
+def quadratic_weighted_kappa(a: list[int], b: list[int], low: int = 0, high: int = 10) -> float:
+    """Cohen's kappa with quadratic weights on integer scores in [low, high]: 1 = perfect agreement."""
+    size = high - low + 1
+    observed = [[0.0] * size for _ in range(size)]
+    for i, j in zip(a, b, strict=True):
+        observed[min(max(i, low), high) - low][min(max(j, low), high) - low] += 1
+    total = len(a)
+    if total == 0:
+        return math.nan
+    row = [sum(r) for r in observed]
+    col = [sum(observed[i][j] for i in range(size)) for j in range(size)]
+    numerator = denominator = 0.0
+    for i in range(size):
+        for j in range(size):
+            weight = (i - j) ** 2 / (size - 1) ** 2
+            numerator += weight * observed[i][j]
+            denominator += weight * row[i] * col[j] / total
+    return 1.0 - numerator / denominator if denominator else math.nan
+
+
+def evaluate(
+    entries: list[GradedEntry], questions: dict[str, Question], settings: Settings, grader: str = "embedded"
+) -> EvalReport:
+    """Grade every entry whose question is in the bank and compare with the human scores."""
+    from evaluators.service import grade_answer
+
+    human: list[float] = []
+    machine: list[float] = []
+    report = EvalReport(n=0, spearman=math.nan, qwk=math.nan, mae=math.nan, injection_max_score=None)
+    for entry in entries:
+        question = questions.get(entry.question_id)
+        if question is None:
+            report.skipped.append(f"{entry.source}: unknown question {entry.question_id!r}")
+            continue
+        grade = grade_answer(question, entry.answer, settings=settings, grader=grader)  # type: ignore[arg-type]
+        report.fallbacks += bool(grade.fallback_reason)
+        human.append(entry.human_score)
+        machine.append(grade.score)
+        report.rows.append(
+            {"source": entry.source, "question_id": entry.question_id, "trap": entry.trap, "human": entry.human_score,
+             "score": grade.score, "grader": grade.grader, "flags": [f.value for f in grade.flags]}
+        )
+        if entry.trap:
+            report.trap_max_scores[entry.trap] = max(report.trap_max_scores.get(entry.trap, 0.0), grade.score)
+    report.n = len(human)
+    if human:
+        report.spearman = spearman(human, machine)
+        report.qwk = quadratic_weighted_kappa([_round_half_up(h) for h in human], [_round_half_up(m) for m in machine])
+        report.mae = sum(abs(h - m) for h, m in zip(human, machine, strict=True)) / len(human)
+    report.injection_max_score = report.trap_max_scores.get("injection")
+    return report

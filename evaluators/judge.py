@@ -1,0 +1,262 @@
+"""The LLM judge: one prompt, one JSON reply whose reasoning precedes its verdicts, checked in code.
+
+The model is asked for JSON text that follows a per-question schema (one key per rubric item, so a
+small model cannot skip or invent items) rather than through `with_structured_output`: the raw text
+can then be streamed to the candidate, validated with pydantic, and sent back once with the
+validation error. The score is never the model's: `to_grade` turns verdicts into credit only where
+the quoted evidence is really in the answer and really about the item.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+
+from evaluators.evidence import evidence_supports
+from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
+from evaluators.guards import truncate_to_budget
+from question_bank.model import Kind, Question
+
+PROMPT_VERSION = "judge-v2"
+"""Part of the grade cache key: bump it whenever a template or the schema changes."""
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+REFERENCE_CHAR_BUDGET = 1_400
+EXCERPT_CHAR_BUDGET = 1_800
+EXCERPT_MAX = 4
+MAX_OUTPUT_TOKENS = 1_200
+LANG_NAMES = {"fr": "French", "en": "English"}
+
+
+def _cut(limit: int):  # type: ignore[no-untyped-def]
+    """A before-validator that shortens over-long strings instead of failing the whole reply."""
+    return BeforeValidator(lambda value: value[:limit] if isinstance(value, str) else value)
+
+
+def _first(limit: int):  # type: ignore[no-untyped-def]
+    return BeforeValidator(lambda value: value[:limit] if isinstance(value, list) else value)
+
+
+def _verdict(value: Any) -> Any:
+    """'Partly met', 'partially-met' and 'MET' all mean what they say."""
+    if not isinstance(value, str):
+        return value
+    key = re.sub(r"[\s-]+", "_", value.strip().lower()).replace("partially", "partly")
+    return {"partly": "partly_met", "partial": "partly_met", "not": "not_met", "unmet": "not_met"}.get(key, key)
+
+
+Quote = Annotated[str, _cut(300)]
+
+
+class CriterionAssessment(BaseModel):
+    """The judge's view of one rubric item: evidence first, then reasoning, then the verdict."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    evidence: Annotated[list[Quote], _first(3)] = Field(
+        default_factory=list,
+        description="Up to 3 word-for-word quotes from the answer.",
+        json_schema_extra={"maxItems": 3},
+    )
+    reasoning: Annotated[str, _cut(800)] = Field(description="Why the verdict, in one to three sentences.")
+    verdict: Annotated[Verdict, BeforeValidator(_verdict)] = Field(description="met, partly_met or not_met.")
+
+
+@lru_cache(maxsize=256)
+def output_model(rubric_ids: tuple[str, ...]) -> type[BaseModel]:
+    """The reply's pydantic model for one rubric: `criteria` has exactly one key per item id."""
+    fields: dict[str, Any] = {f"item_{i}": (CriterionAssessment, Field(alias=rid)) for i, rid in enumerate(rubric_ids)}
+    criteria = create_model("JudgeCriteria", __config__=ConfigDict(populate_by_name=True, extra="ignore"), **fields)
+    text_list = Annotated[list[Annotated[str, _cut(400)]], _first(6)]
+    return create_model(
+        "JudgeOutput",
+        __config__=ConfigDict(extra="ignore"),
+        criteria=(criteria, Field(description="One assessment per rubric item, in rubric order.")),
+        misconceptions=(text_list, Field(default_factory=list, description="Wrong statements in the answer.")),
+        missing_points=(text_list, Field(default_factory=list, description="Rubric points the answer misses.")),
+        feedback=(Annotated[str, _cut(1500)], Field(default="", description="Feedback to the candidate.")),
+        stronger_answer=(Annotated[str, _cut(2000)], Field(default="", description="A short stronger answer.")),
+    )
+
+
+TEXT_LIMITS = {"evidence": 200, "reasoning": 400, "misconceptions": 200, "missing_points": 200,
+               "feedback": 800, "stronger_answer": 900}  # fmt: skip
+"""Characters per string in the schema: a server that enforces it cannot ramble past the reply budget."""
+
+
+def output_json_schema(rubric_ids: tuple[str, ...]) -> dict:
+    """The schema sent to the server: refs inlined, every key required, no extra keys, text bounded."""
+    schema = output_model(rubric_ids).model_json_schema(by_alias=True)
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any, name: str = "") -> Any:
+        if isinstance(node, list):
+            return [inline(v, name) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return inline(definitions[node["$ref"].rsplit("/", 1)[-1]], name)
+        node = {k: v for k, v in node.items() if k not in ("title", "default")}
+        if "properties" in node:
+            node["properties"] = {key: inline(value, key) for key, value in node["properties"].items()}
+            node["required"] = list(node["properties"])
+            node["additionalProperties"] = False
+        if "items" in node:
+            node["items"] = inline(node["items"], name)
+        if node.get("type") == "array" and name in ("misconceptions", "missing_points"):
+            node["maxItems"] = 4
+        if node.get("type") == "string" and "enum" not in node:
+            node["maxLength"] = TEXT_LIMITS.get(name, 400)
+        return node
+
+    return inline(schema)
+
+
+# --- prompt ------------------------------------------------------------------------------------
+_templates = SandboxedEnvironment(
+    loader=FileSystemLoader(PROMPTS_DIR), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+def prepare_excerpts(excerpts: list[str] | tuple[str, ...]) -> list[str]:
+    """At most 4 excerpts and 1,800 characters in all, so references never crowd out the answer."""
+    kept, used = [], 0
+    for excerpt in list(excerpts)[:EXCERPT_MAX]:
+        text = re.sub(r"\s+", " ", str(excerpt)).strip()
+        room = min(EXCERPT_CHAR_BUDGET - used, EXCERPT_CHAR_BUDGET // 2)
+        if not text or room < 80:
+            continue
+        text, _ = truncate_to_budget(text, room)
+        kept.append(text)
+        used += len(text)
+    return kept
+
+
+def build_messages(question: Question, answer: str, lang: str, excerpts: list[str], fence: str) -> list[BaseMessage]:
+    """The system and user messages of one judge call; `answer` is already sanitised and cut."""
+    rubric_ids = [item.id for item in question.rubric]
+    system = _templates.get_template("judge_system.j2").render(
+        lang_name=LANG_NAMES[lang], fence=fence, rubric_ids=rubric_ids, behavioral=question.kind == Kind.behavioral
+    )
+    reference, _ = truncate_to_budget(question.reference_answer.get(lang), REFERENCE_CHAR_BUDGET)
+    user = _templates.get_template("judge_user.j2").render(
+        question=question.prompt_in(lang),
+        kind=question.kind.value,
+        rubric=[{"id": i.id, "weight": i.weight, "text": i.text.get(lang)} for i in question.rubric],
+        reference=reference,
+        excerpts=prepare_excerpts(excerpts),
+        fence=fence,
+        answer=answer,
+    )
+    return [SystemMessage(content=system.strip()), HumanMessage(content=user.strip())]
+
+
+def repair_messages(messages: list[BaseMessage], bad_reply: str, error: str, question: Question) -> list[BaseMessage]:
+    """The conversation extended with the unusable reply and the re-ask naming what was wrong."""
+    text = _templates.get_template("judge_repair.j2").render(error=error, rubric_ids=[i.id for i in question.rubric])
+    return [*messages, AIMessage(content=bad_reply[:4000]), HumanMessage(content=text.strip())]
+
+
+# --- reply -------------------------------------------------------------------------------------
+class JudgeOutputError(ValueError):
+    """The reply is not JSON of the expected shape; the message says what is wrong, briefly."""
+
+
+def parse_reply(text: str, question: Question) -> BaseModel:
+    """Validate the judge's raw reply; tolerates a ```json fence or words around the object."""
+    body = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
+    if fenced:
+        body = fenced.group(1).strip()
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0:
+        raise JudgeOutputError("the reply contains no JSON object")
+    if end <= start:
+        raise JudgeOutputError("the reply is not valid JSON (it stops before the object is closed)")
+    try:
+        data = json.loads(body[start : end + 1], strict=False)  # raw newlines inside strings are fine
+    except json.JSONDecodeError as exc:
+        raise JudgeOutputError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
+    try:
+        return output_model(tuple(i.id for i in question.rubric)).model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:6]]
+        raise JudgeOutputError("; ".join(problems)) from exc
+
+
+def to_grade(output: Any, question: Question, answer: str, lang: str, model_name: str) -> Grade:
+    """Turn a validated reply into a Grade; a verdict earns credit only with checked evidence."""
+    assessments = [getattr(output.criteria, f"item_{i}") for i in range(len(question.rubric))]
+    pairs = list(zip(question.rubric, assessments, strict=True))
+    quotes = {item.id: [q.strip() for q in a.evidence if q.strip()] for item, a in pairs}
+    claimed = {item.id: quotes[item.id] for item, a in pairs if a.verdict != Verdict.not_met}
+    supported = evidence_supports(question, lang, answer, claimed)
+    criteria = [
+        CriterionGrade(
+            id=item.id,
+            text=item.text.get(lang),
+            weight=item.weight,
+            evidence=quotes[item.id],
+            reasoning=assessment.reasoning,
+            verdict=assessment.verdict,
+            evidence_ok=supported.get(item.id, True),
+        )
+        for item, assessment in pairs
+    ]
+    grade = Grade(
+        question_id=question.id,
+        score=compute_score(criteria),
+        grader="llm",
+        model=model_name,
+        lang=lang,  # type: ignore[arg-type]
+        criteria=criteria,
+        misconceptions=list(output.misconceptions),
+        missing_points=list(output.missing_points),
+        feedback=output.feedback,
+        stronger_answer=output.stronger_answer or question.reference_answer.get(lang),
+    )
+    if not all(supported.values()):
+        grade.add_flag(Flag.evidence_rejected)
+    return grade
+
+
+def reasoning_view(reply_so_far: str, question: Question) -> str | None:
+    """The readable part of a partial reply: per item, its quotes, reasoning and verdict so far.
+
+    It only grows as the reply grows (items follow rubric order), so the service can stream its
+    new suffix to the UI; None when the partial text cannot be read yet.
+    """
+    from langchain_core.utils.json import parse_partial_json
+
+    start = reply_so_far.find("{")
+    if start < 0:
+        return ""
+    try:
+        data = parse_partial_json(reply_so_far[start:])
+    except (ValueError, TypeError):
+        return None
+    criteria = data.get("criteria") if isinstance(data, dict) else None
+    if not isinstance(criteria, dict):
+        return ""
+    lines = []
+    for item in question.rubric:
+        assessment = criteria.get(item.id)
+        if not isinstance(assessment, dict):
+            break
+        # Every decoration precedes its text, so a growing string only ever extends the view.
+        lines.append(item.id)
+        quotes = assessment.get("evidence")
+        if isinstance(quotes, list):
+            lines.extend(f"  > {q}" for q in quotes if isinstance(q, str))
+        if isinstance(assessment.get("reasoning"), str):
+            lines.append(f"  {assessment['reasoning']}")
+        if isinstance(assessment.get("verdict"), str):
+            lines.append(f"  -> {assessment['verdict']}")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""`cli.py grade` and `cli.py judge eval`, driven through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from grading_fixtures import GOOD_ANSWER_EN, INJECTION_EN, QUESTION, WEAK_ANSWER_EN, free_port
+
+from cli import cli
+from config import get_settings
+
+
+@pytest.fixture
+def bank_with_test_question(agentprep_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A bank holding only the test question, and no LLM server (a closed port)."""
+    bank = agentprep_data_dir / "bank"
+    bank.mkdir()
+    (bank / f"{QUESTION.id}.yaml").write_text(
+        yaml.safe_dump(QUESTION.model_dump(mode="json", exclude_none=True), allow_unicode=True), encoding="utf-8"
+    )
+    monkeypatch.setenv("AGENTPREP_BANK_DIR", str(bank))
+    monkeypatch.setenv("AGENTPREP_OLLAMA_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    return bank
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_grade_prints_the_grade_as_json(bank_with_test_question: Path) -> None:
+    code, out, _ = run("grade", "--question", QUESTION.id, "--answer", GOOD_ANSWER_EN, "--grader", "embedded", "--json")
+    assert code == 0
+    grade = json.loads(out)
+    assert 0 <= grade["score"] <= 10 and grade["score"] >= 6
+    assert grade["grader"] == "embedded"
+    assert [c["id"] for c in grade["criteria"]] == ["two-retrievers", "rrf", "measure"]
+    assert all(c["verdict"] in {"met", "partly_met", "not_met"} for c in grade["criteria"])
+    assert grade["feedback"] and grade["flags"] == []
+
+
+def test_an_injected_answer_is_flagged_in_the_json(bank_with_test_question: Path) -> None:
+    code, out, _ = run("grade", "--question", QUESTION.id, "--answer", WEAK_ANSWER_EN + INJECTION_EN, "--json")
+    grade = json.loads(out)
+    assert code == 0 and "prompt_injection" in grade["flags"] and grade["score"] <= 2
+    assert grade["grader"] == "embedded" and "ollama serve" in grade["fallback_reason"]  # auto, no server
+
+
+def test_the_ad_hoc_form_lets_a_coach_try_a_rubric(tmp_path: Path, bank_with_test_question: Path) -> None:
+    answer_file = tmp_path / "answer.txt"
+    answer_file.write_text("Temperature rescales the logits before softmax; 0 means greedy decoding.", encoding="utf-8")
+    code, out, _ = run(
+        "grade", "--prompt", "What does temperature do?", "--reference", "Temperature divides the logits before "
+        "the softmax: low values sharpen the distribution, 0 is greedy decoding.",
+        "--key-point", "Temperature rescales the logits before the softmax.",
+        "--key-point", "Temperature 0 means greedy, deterministic decoding.",
+        "--answer-file", str(answer_file), "--grader", "embedded",
+    )  # fmt: skip
+    assert code == 0
+    assert out.startswith("Score: ") and "key-point-1" in out and "key-point-2" in out and "Feedback:" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--question", QUESTION.id], "exactly one of --answer"),
+        (["--question", QUESTION.id, "--answer", "x", "--answer-file", __file__], "exactly one of --answer"),
+        (["--prompt", "P", "--answer", "x"], "Give --question ID, or all of"),
+        (["--question", QUESTION.id, "--prompt", "P", "--answer", "x"], "not both"),
+    ],
+)
+def test_bad_usage_is_explained(args: list[str], message: str, bank_with_test_question: Path) -> None:
+    code, _, err = run("grade", *args)
+    assert code == 2 and message in err
+
+
+def test_an_unknown_question_id_exits_2_with_a_hint(bank_with_test_question: Path) -> None:
+    code, _, err = run("grade", "--question", "test-hybrid", "--answer", "x")
+    assert code == 2 and "No question 'test-hybrid'" in err and QUESTION.id in err
+
+
+def test_judge_eval_prints_the_figures_for_a_file_or_a_folder(tmp_path: Path, bank_with_test_question: Path) -> None:
+    folder = tmp_path / "graded"
+    folder.mkdir()
+    entries = [
+        {"question_id": QUESTION.id, "lang": "en", "answer": GOOD_ANSWER_EN, "human_score": 9, "trap": None},
+        {"question_id": QUESTION.id, "lang": "en", "answer": WEAK_ANSWER_EN, "human_score": 2, "trap": None},
+    ]
+    (folder / "one.yaml").write_text(yaml.safe_dump(entries), encoding="utf-8")
+    injected = [{"question_id": QUESTION.id, "lang": "en", "answer": "I use a vector store." + INJECTION_EN,
+                 "human_score": 1, "trap": "injection"}]  # fmt: skip
+    (folder / "two.yaml").write_text(yaml.safe_dump(injected), encoding="utf-8")
+    code, out, _ = run("judge", "eval", "--set", str(folder), "--json")
+    figures = json.loads(out)
+    assert code == 0 and figures["n"] == 3
+    assert figures["spearman"] > 0.8 and figures["injection_max_score"] <= 2
+    assert {"qwk", "mae"} <= set(figures)
+    code, out, _ = run("judge", "eval", "--set", str(folder / "one.yaml"), "--json", "--grader", "embedded")
+    assert code == 0 and json.loads(out)["n"] == 2 and json.loads(out)["injection_max_score"] is None

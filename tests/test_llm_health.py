@@ -1,0 +1,73 @@
+"""The health check for OpenAI-compatible servers, and the time-out case, in plain FR/EN words."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+from grading_fixtures import ReplayServer, replay_server  # noqa: F401 - fixture
+
+from config import Settings
+from llm.health import check_health
+
+MODELS = json.dumps({"object": "list", "data": [{"id": "qwen2.5-7b-instruct", "object": "model"}]}).encode()
+
+
+def openai_settings(url: str, model: str = "qwen2.5-7b-instruct", key: str = "sk-test") -> Settings:
+    return Settings(provider="openai", openai_base_url=url, model=model, openai_api_key=key, language="en")
+
+
+def test_a_healthy_server_is_ok_and_receives_the_key(replay_server: ReplayServer) -> None:  # noqa: F811
+    replay_server.routes[("GET", "/v1/models")] = (200, MODELS, "application/json")
+    health = check_health(openai_settings(f"{replay_server.url}/v1"))
+    assert health.ok and health.models == ["qwen2.5-7b-instruct"]
+    assert "the model qwen2.5-7b-instruct is ready" in health.message
+    assert replay_server.requests[0][3]["Authorization"] == "Bearer sk-test"
+
+
+def test_a_refused_key_is_named(replay_server: ReplayServer) -> None:  # noqa: F811
+    refusal = b'{"error": {"message": "Invalid API key"}}'
+    replay_server.routes[("GET", "/v1/models")] = (401, refusal, "application/json")
+    health = check_health(openai_settings(f"{replay_server.url}/v1"))
+    assert not health.ok and "refused the API key (HTTP 401)" in health.message
+    assert "AGENTPREP_OPENAI_API_KEY" in health.fix
+
+
+def test_a_base_url_without_v1_is_a_wrong_url(replay_server: ReplayServer) -> None:  # noqa: F811
+    replay_server.routes[("GET", "/v1/models")] = (200, MODELS, "application/json")
+    health = check_health(openai_settings(replay_server.url), lang="fr")
+    assert not health.ok and "ce n'est pas une API compatible OpenAI (HTTP 404)" in health.message
+    assert "terminée par /v1" in health.fix
+
+
+def test_a_web_page_instead_of_an_api_is_a_wrong_url(replay_server: ReplayServer) -> None:  # noqa: F811
+    replay_server.routes[("GET", "/v1/models")] = (200, b"<html>Router login</html>", "text/html")
+    health = check_health(openai_settings(f"{replay_server.url}/v1"))
+    assert not health.ok and "not JSON" in health.message
+
+
+def test_a_model_the_server_does_not_serve_is_named_with_the_alternatives(
+    replay_server: ReplayServer,  # noqa: F811
+) -> None:
+    replay_server.routes[("GET", "/v1/models")] = (200, MODELS, "application/json")
+    health = check_health(openai_settings(f"{replay_server.url}/v1", model="llama-3.1-8b"))
+    assert not health.ok and "llama-3.1-8b" in health.message and "qwen2.5-7b-instruct" in health.message
+    assert "AGENTPREP_MODEL" in health.fix
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers: what a hung server looks like."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+def test_a_server_that_does_not_answer_times_out_with_a_message(silent_port: int) -> None:
+    health = check_health(Settings(ollama_url=f"http://127.0.0.1:{silent_port}"), timeout_s=0.5, lang="en")
+    assert not health.ok and "did not answer within 0.5 s" in health.message and health.fix
+    french = check_health(Settings(ollama_url=f"http://127.0.0.1:{silent_port}"), timeout_s=0.5, lang="fr")
+    assert "n'a pas répondu en 0.5 s" in french.message
