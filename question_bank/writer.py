@@ -58,7 +58,10 @@ def _text(value: str) -> str:
     Trailing spaces and tabs would force PyYAML into one double-quoted line full of escapes, where
     a one-word edit changes the whole paragraph in a diff; here they carry no meaning.
     """
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    # YAML also reads NEL and the Unicode line and paragraph separators as line breaks.
+    for line_break in ("\r\n", "\r", "\x85", "\u2028", "\u2029"):
+        value = value.replace(line_break, "\n")
+    value = value.strip()
     if "\n" not in value:
         return value
     return "\n".join(line.expandtabs(4).rstrip() for line in value.split("\n")) + "\n"
