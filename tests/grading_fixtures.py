@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_support import free_port
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import Field
@@ -147,11 +147,6 @@ def no_llm_settings(data_dir: Path) -> Settings:
     """Settings for a machine with no LLM server: a closed local port, so "auto" falls back at once."""
     return Settings(data_dir=data_dir, ollama_url=f"http://127.0.0.1:{free_port()}", language="en")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def smollm2_gguf() -> Path:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import free_port
 
 from config import PROJECT_ROOT, Settings
 from knowledge.retrieval import HybridRetriever
@@ -117,11 +118,6 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeSt
         _SHIPPED["store"], _SHIPPED["retriever"] = store, HybridRetriever(store)
     return _SHIPPED["store"], _SHIPPED["retriever"]  # type: ignore[return-value]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
