@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from config import get_settings
 from ui.i18n import t
+from ui.resources import start_knowledge_build
 from ui.session import DEFAULT_PROFILE, current_lang
 from ui.sidebar import render_grader_status
 
@@ -37,4 +39,6 @@ pages = {
         st.Page("pages/settings.py", title=t("nav_settings", lang), icon=":material/settings:"),
     ],
 }
+if get_settings().index_on_start:
+    start_knowledge_build()  # in the background: the first page shows at once
 st.navigation(pages).run()

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     )
     coach_password_hash: str | None = None
     max_upload_mb: int = Field(default=20, gt=0)
+    index_on_start: bool = Field(
+        default=True, description="Build the knowledge index in the background as soon as the app starts."
+    )
 
     bank_dir: Path = Field(default=PROJECT_ROOT / "question_bank" / "bank")
     corpus_dir: Path = Field(default=PROJECT_ROOT / "knowledge" / "corpus")

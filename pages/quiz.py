@@ -15,7 +15,7 @@ from ui.render import (
     render_references,
     show_grading,
 )
-from ui.resources import attempts, load_bank, references_for, scheduler
+from ui.resources import attempts, load_bank, references_for, scheduler, start_knowledge_build
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 ANSWER_CHAR_LIMIT = 20_000
@@ -120,8 +120,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     if len(item.grades) >= 2:
         render_attempts_side_by_side(item.answers, item.grades, lang)
     render_grade(grade, lang)
-    refs, error = references_for(question, qlang)
-    render_references(refs, lang, error=error)
+    references_block(question, qlang)
     with st.expander(t("contest_title", lang)):
         note = st.text_area(t("contest_note", lang), key=f"contest-{item.attempt_ids[-1]}")
         if st.button(t("contest_submit", lang), key=f"contest-btn-{item.attempt_ids[-1]}"):
@@ -137,6 +136,22 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     if end.button(t("quiz_finish", lang)):
         quiz.position = len(quiz.items)
         st.rerun()
+
+
+def references_block(question, qlang: str) -> None:  # type: ignore[no-untyped-def]
+    refs, error = references_for(question, qlang)
+    if refs is None and not start_knowledge_build().done.is_set():
+        waiting_for_index(question, qlang)
+        return
+    render_references(refs, lang, error=error)
+
+
+@st.fragment(run_every=2)
+def waiting_for_index(question, qlang: str) -> None:  # type: ignore[no-untyped-def]
+    """Polls while the index is built in the background, then redraws the page with the excerpts."""
+    if start_knowledge_build().done.is_set():
+        st.rerun()
+    render_references(None, lang, error=references_for(question, qlang)[1])
 
 
 def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ def agentprep_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     """An empty data directory per test, and settings re-read from the environment."""
     data_dir = tmp_path_factory.mktemp("agentprep-data")
     monkeypatch.setenv("AGENTPREP_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("AGENTPREP_INDEX_ON_START", "false")  # no background indexing per AppTest
     for name in ("AGENTPREP_DATABASE_URL", "AGENTPREP_CHROMA_URL", "AGENTPREP_CHROMA_HOST",
                  "AGENTPREP_COACH_PASSWORD", "AGENTPREP_COACH_PASSWORD_HASH", "OLLAMA_HOST"):
         monkeypatch.delenv(name, raising=False)

@@ -6,6 +6,8 @@ first time a page needs them, so the app shows its first page in a couple of sec
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from config import Settings, get_settings
@@ -46,39 +48,75 @@ def scheduler(settings: Settings | None = None) -> ReviewScheduler:
     return review_scheduler((settings or get_settings()).sqlalchemy_url)
 
 
-@st.cache_resource(show_spinner=False)
-def _knowledge(store_key: str):  # type: ignore[no-untyped-def]
-    """The knowledge store and its hybrid retriever; indexes the shipped corpus on first use.
+class KnowledgeBuild:
+    """The knowledge store, indexed in a background thread started when the app starts.
 
-    `store_key` (the store location) keys the cache so a changed data directory gets its own store.
-    Indexing an unchanged corpus only compares hashes, so this is cheap after the first run.
+    Indexing the shipped corpus the first time takes about a minute on two cores (later starts
+    only compare hashes). Doing it on the request path would freeze a candidate's first submit, so
+    grading never waits for it: until it is ready, grades use the question's own reference answer.
     """
-    from knowledge.retrieval import HybridRetriever
-    from knowledge.store import KnowledgeStore
 
-    store = KnowledgeStore(get_settings())
-    progress = st.progress(0.0, text=t("refs_indexing", current_lang()))
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.progress = 0.0
+        self.store = None
+        self.retriever = None
+        self.error: str | None = None
+        threading.Thread(target=self._build, name="knowledge-index", daemon=True).start()
 
-    def on_progress(done: int, total: int, _label: str) -> None:
-        progress.progress(min(1.0, done / max(total, 1)), text=t("refs_indexing", current_lang()))
+    def _build(self) -> None:
+        try:
+            from knowledge.retrieval import HybridRetriever
+            from knowledge.store import KnowledgeStore
 
-    store.index(progress=on_progress)
-    progress.empty()
-    return store, HybridRetriever(store)
+            store = KnowledgeStore(get_settings())
+            store.index(progress=self._on_progress)
+            self.store, self.retriever = store, HybridRetriever(store)
+        except Exception as exc:  # shown to the candidate; the app works on without excerpts
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.progress = 1.0
+            self.done.set()
+
+    def _on_progress(self, done: int, total: int, _label: str) -> None:
+        self.progress = min(1.0, done / max(total, 1))
+
+
+@st.cache_resource(show_spinner=False)
+def _knowledge_build(store_key: str) -> KnowledgeBuild:
+    """One build per store location (a changed data directory gets its own store)."""
+    return KnowledgeBuild()
+
+
+def start_knowledge_build() -> KnowledgeBuild:
+    """Called by app.py on every run: starts the build once, then only returns it."""
+    settings = get_settings()
+    return _knowledge_build(settings.chroma_url or settings.chroma_host or str(settings.chroma_dir))
 
 
 def knowledge():  # type: ignore[no-untyped-def]
-    settings = get_settings()
-    key = settings.chroma_url or settings.chroma_host or str(settings.chroma_dir)
-    return _knowledge(key)
+    """(store, retriever), waiting with a progress bar if the first build is still running."""
+    build = start_knowledge_build()
+    if not build.done.is_set():
+        bar = st.progress(build.progress, text=t("refs_indexing", current_lang()))
+        while not build.done.wait(0.5):
+            bar.progress(build.progress, text=t("refs_indexing", current_lang()))
+        bar.empty()
+    if build.error:
+        raise RuntimeError(build.error)
+    return build.store, build.retriever
 
 
 def references_for(question, lang: str, k: int = 4):  # type: ignore[no-untyped-def]
-    """(references, None) or (None, a message): missing excerpts never block grading."""
+    """(references, None) or (None, a message): missing excerpts never block or break grading."""
     from knowledge.retrieval import references
 
+    build = start_knowledge_build()
+    if not build.done.is_set():
+        return None, t("refs_still_indexing", lang, percent=int(100 * build.progress))
+    if build.error:
+        return None, build.error
     try:
-        _store, retriever = knowledge()
-        return references(retriever, question, lang, k=k), None
+        return references(build.retriever, question, lang, k=k), None
     except Exception as exc:  # the store may be down or corrupt; grading still works without it
         return None, f"{type(exc).__name__}: {exc}"
