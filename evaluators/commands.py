@@ -119,21 +119,28 @@ def judge_group() -> None:
 
 
 @judge_group.command("eval")
-@click.option("--set", "set_path", required=True, type=click.Path(exists=True, path_type=Path),
+@click.option("--set", "set_path", type=click.Path(exists=True, path_type=Path),
               help="A graded YAML file, or a folder of them (tests/data/graded).")
+@click.option("--calibration", is_flag=True, help="Also use the coaches' calibration samples kept in the bank.")
 @click.option("--grader", type=GRADER_CHOICE, default="embedded", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--rows", is_flag=True, help="Also list each answer's human and machine scores.")
-def judge_eval(set_path: Path, grader: str, as_json: bool, rows: bool) -> None:
+def judge_eval(set_path: Path | None, calibration: bool, grader: str, as_json: bool, rows: bool) -> None:
     """Spearman, quadratic weighted kappa, MAE and the highest score given to an injection."""
     from evaluators.harness import evaluate, load_graded_set
+    from question_bank import QuestionBank
+    from question_bank.calibration import calibration_samples
 
     settings = get_settings()
-    entries, problems = load_graded_set(set_path)
+    if set_path is None and not calibration:
+        raise click.UsageError("give --set FILE_OR_FOLDER, --calibration, or both")
+    entries, problems = load_graded_set(set_path) if set_path else ([], [])
+    if calibration:
+        entries = [*entries, *calibration_samples(QuestionBank.load(settings.bank_dir, lenient=True))]
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
     if not entries:
-        click.echo(f"No graded entries found in {set_path}.", err=True)
+        click.echo(f"No graded entries found in {set_path or 'the calibration samples'}.", err=True)
         sys.exit(1)
     report = evaluate(entries, _load_questions(settings), settings, grader=grader)
     for skipped in report.skipped:

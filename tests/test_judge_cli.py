@@ -102,3 +102,19 @@ def test_judge_eval_prints_the_figures_for_a_file_or_a_folder(tmp_path: Path, ba
     assert {"qwk", "mae"} <= set(figures)
     code, out, _ = run("judge", "eval", "--set", str(folder / "one.yaml"), "--json", "--grader", "embedded")
     assert code == 0 and json.loads(out)["n"] == 2 and json.loads(out)["injection_max_score"] is None
+
+
+def test_judge_eval_can_use_the_coaches_calibration_samples(bank_with_test_question: Path) -> None:
+    question_file = bank_with_test_question / f"{QUESTION.id}.yaml"
+    data = yaml.safe_load(question_file.read_text(encoding="utf-8"))
+    data["calibration"] = [
+        {"lang": "en", "answer": GOOD_ANSWER_EN, "expected_score": 9},
+        {"lang": "en", "answer": WEAK_ANSWER_EN, "expected_score": 2},
+        {"lang": "en", "answer": "No idea.", "expected_score": 0},
+    ]
+    question_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    code, out, _err = run("judge", "eval", "--calibration", "--json")
+    assert code == 0
+    assert json.loads(out)["n"] == 3
+    code, _out, err = run("judge", "eval")
+    assert code == 2 and "--calibration" in err
