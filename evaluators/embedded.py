@@ -46,12 +46,14 @@ class EmbeddedTuning:
     used + keyword_weight * share of its keywords used in explanatory sentences.
     """
 
-    met: float = 0.75
-    partly: float = 0.60
-    vocabulary_weight: float = 0.4
+    met: float = 0.70
+    partly: float = 0.55
+    vocabulary_weight: float = 0.2
     keyword_weight: float = 0.15
     thin_vocabulary: float = 0.09
-    """Below this share of the question's vocabulary the answer says almost nothing specific."""
+    """Below this share of the question's vocabulary, in 30 words or more, the answer says almost
+    nothing specific (fluent filler, another topic): only clearly covered items earn, and partly."""
+    thin_min_words: int = 30
     deep_vocabulary: float = 0.20
     """Below this share no item is fully met: depth needs the question's concepts."""
     min_words: int = 5
@@ -172,7 +174,7 @@ def grade_embedded(
     answer_stems = stems(text)
     vocabulary_share = len(answer_stems & material.vocabulary) / max(1, len(material.vocabulary))
     explanatory_text = " ".join(s for s in sentences if len(s.split()) >= tuning.explanatory_words)
-    thin = vocabulary_share < tuning.thin_vocabulary
+    thin = vocabulary_share < tuning.thin_vocabulary and len(words) >= tuning.thin_min_words
     shallow = stuffing or len(words) < tuning.short_words or vocabulary_share < tuning.deep_vocabulary
 
     coverages = []
