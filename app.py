@@ -39,6 +39,6 @@ pages = {
         st.Page("pages/settings.py", title=t("nav_settings", lang), icon=":material/settings:"),
     ],
 }
-if get_settings().index_on_start:
-    start_knowledge_build()  # in the background: the first page shows at once
 st.navigation(pages).run()
+if get_settings().index_on_start:
+    start_knowledge_build()  # after the page is drawn, in a background thread: the page shows at once
