@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import free_port
+from browser_support import free_port, stop
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import Field
@@ -175,12 +175,7 @@ def llama_server() -> Iterator[Settings]:
                 llm_timeout_s=240,
             )  # fmt: skip
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def _wait_until_serving(process: subprocess.Popen, base_url: str, log: Any, timeout_s: float = 180) -> None:

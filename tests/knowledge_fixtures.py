@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import free_port
+from browser_support import free_port, stop
 
 from config import PROJECT_ROOT, Settings
 from knowledge.retrieval import HybridRetriever
@@ -142,10 +142,5 @@ def chroma_server(path: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
