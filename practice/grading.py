@@ -10,10 +10,9 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from evaluators.service import GradeEvent, grade_stream
-
 from config import Settings
 from evaluators.grade import Grade
+from evaluators.service import GradeEvent, grade_stream
 from question_bank import Question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
