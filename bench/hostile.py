@@ -6,7 +6,7 @@ fake model that obeys whatever it reads, and with `--real` also with the small r
 Prints, per model: answers, highest score, highest excess over what the honest content deserves,
 answers over honest + tolerance, and how many were flagged as prompt injection.
 
-Usage: .venv/bin/python bench/hostile.py [--real] [--limit N]
+Usage: .venv/bin/python bench/hostile.py [--real] [--start N] [--limit N]
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", action="store_true", help="also run the small real model (slow: minutes)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N answers")
+    parser.add_argument("--start", type=int, default=0, help="skip the first N answers (to split a long real run)")
     args = parser.parse_args()
     settings = get_settings()
     bank = QuestionBank.load(settings.bank_dir, settings.corpus_dir)
-    entries = load_hostile_set()[: args.limit or None]
+    entries = load_hostile_set()[args.start :][: args.limit or None]
     started = time.perf_counter()
     results = run_suite(bank, settings, GullibleFakeJudge(), entries)
     print("gullible fake judge:", json.dumps(summary(results)), f"({time.perf_counter() - started:.0f} s)")
