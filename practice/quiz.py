@@ -11,7 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from evaluators.grade import Grade
+from practice.adaptive import AdaptivePick, pick_next_question
 from question_bank import Question, QuestionBank
+from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
 
 MAX_QUESTIONS = 50
@@ -26,6 +28,7 @@ class QuizConfig:
     lang: str = "fr"
     due_only: bool = False
     timer_minutes: int = 0
+    adaptive: bool = False  # one question at a time, its level following the scores (practice/adaptive.py)
 
 
 @dataclass
@@ -34,6 +37,7 @@ class QuizItem:
     attempt_ids: list[int] = field(default_factory=list)
     grades: list[Grade] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
+    pick: AdaptivePick | None = None  # why an adaptive quiz chose this question; None otherwise
 
     @property
     def best_score(self) -> float | None:
@@ -51,10 +55,28 @@ class QuizSession:
     items: list[QuizItem]
     position: int = 0
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    exhausted: bool = False  # adaptive: no question was left to add before `config.count`
 
     @property
     def finished(self) -> bool:
         return self.position >= len(self.items)
+
+    @property
+    def planned_total(self) -> int:
+        """How many questions the quiz will ask: known upfront, except an adaptive quiz that ran dry."""
+        if self.config.adaptive and not self.exhausted:
+            return max(len(self.items), min(self.config.count, MAX_QUESTIONS))
+        return len(self.items)
+
+    @property
+    def wants_more(self) -> bool:
+        """An adaptive quiz on its last item that may still add one (`advance_quiz` does)."""
+        return (
+            self.config.adaptive
+            and not self.exhausted
+            and self.position == len(self.items) - 1
+            and len(self.items) < min(self.config.count, MAX_QUESTIONS)
+        )
 
     @property
     def current(self) -> QuizItem | None:
@@ -69,6 +91,9 @@ class QuizSession:
         item.grades.append(grade)
 
     def advance(self) -> None:
+        """Next item. An adaptive quiz must grow first, so it goes through `advance_quiz` instead."""
+        if self.wants_more:
+            raise RuntimeError("an adaptive quiz advances with advance_quiz(quiz, bank, store, scheduler)")
         self.position = min(self.position + 1, len(self.items))
 
 
@@ -101,9 +126,41 @@ def start_quiz(
     profile: str,
     config: QuizConfig,
     rng: random.Random | None = None,
+    store: AttemptStore | None = None,
 ) -> QuizSession:
-    questions = pick_questions(bank, scheduler, profile, config, rng)
-    return QuizSession(profile=profile, config=config, items=[QuizItem(q.id) for q in questions])
+    """A new quiz; an adaptive one holds only its first question (empty when nothing matches)."""
+    if not config.adaptive:
+        questions = pick_questions(bank, scheduler, profile, config, rng)
+        return QuizSession(profile=profile, config=config, items=[QuizItem(q.id) for q in questions])
+    if store is None:
+        raise ValueError("an adaptive quiz reads the attempt history: pass store=")
+    first = pick_next_question(bank, store, scheduler, profile, config, asked=(), rng=rng)
+    items = [QuizItem(first.question_id, pick=first)] if first else []
+    return QuizSession(profile=profile, config=config, items=items, exhausted=first is None)
+
+
+def advance_quiz(
+    quiz: QuizSession,
+    bank: QuestionBank,
+    store: AttemptStore,
+    scheduler: ReviewScheduler,
+    rng: random.Random | None = None,
+) -> AdaptivePick | None:
+    """Move to the next question in either mode; an adaptive quiz first adds it from the latest scores.
+
+    Returns the pick added (None in a normal quiz, or when an adaptive one is done or ran dry), so
+    the page needs one call for "next" and "skip" whatever the mode.
+    """
+    pick = None
+    if quiz.wants_more:
+        asked = [item.question_id for item in quiz.items]
+        pick = pick_next_question(bank, store, scheduler, quiz.profile, quiz.config, asked, rng)
+        if pick is None:
+            quiz.exhausted = True
+        else:
+            quiz.items.append(QuizItem(pick.question_id, pick=pick))
+    quiz.advance()
+    return pick
 
 
 @dataclass(frozen=True)
