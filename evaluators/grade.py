@@ -35,6 +35,13 @@ class Flag(StrEnum):
     llm_unavailable = "llm_unavailable"
     llm_invalid_output = "llm_invalid_output"
     llm_timeout = "llm_timeout"
+    llm_repaired = "llm_repaired"
+
+
+class Confidence(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
 
 
 class CriterionGrade(BaseModel):
@@ -60,8 +67,11 @@ class Grade(BaseModel):
 
     question_id: str | None = None
     score: float = Field(ge=0, le=10)
-    grader: Literal["llm", "embedded"]
+    grader: Literal["llm", "embedded", "coach"]
     model: str | None = Field(default=None, description="LLM model name, or the embedding model.")
+    provider: str | None = Field(default=None, description="'ollama' or 'openai' (any compatible server).")
+    prompt_version: str | None = Field(default=None, description="Hash of the judge's template files.")
+    rubric_version: str | None = Field(default=None, description="Hash of the question's grading material.")
     lang: Literal["fr", "en"] = "en"
     criteria: list[CriterionGrade] = Field(default_factory=list)
     misconceptions: list[str] = Field(default_factory=list)
@@ -73,6 +83,16 @@ class Grade(BaseModel):
         default=None, description="Why the embedded grader answered instead of the LLM, in plain words."
     )
     reasoning: str = Field(default="", description="The judge's step-by-step reasoning, as streamed.")
+    confidence: Confidence = Confidence.high
+    confidence_reasons: list[str] = Field(
+        default_factory=list, description="Codes of the signals that lowered the confidence (see confidence.py)."
+    )
+    second_opinion: float | None = Field(
+        default=None, description="The embedded grader's score of the same answer, beside an LLM grade."
+    )
+    calibration_examples: int = Field(default=0, description="Coach-graded examples shown to the judge.")
+    cached: bool = Field(default=False, description="True when this grade was served from the grade cache.")
+    reviewed_by: str | None = Field(default=None, description="The coach whose review set this grade.")
     latency_ms: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None

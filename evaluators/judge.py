@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -21,16 +20,17 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from evaluators.evidence import evidence_supports
+from evaluators.examples import GradedExample
 from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
 from evaluators.guards import truncate_to_budget
+from evaluators.provenance import PROMPTS_DIR
 from question_bank.model import Kind, Question
 
-PROMPT_VERSION = "judge-v2"
-"""Part of the grade cache key: bump it whenever a template or the schema changes."""
-PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 REFERENCE_CHAR_BUDGET = 1_400
 EXCERPT_CHAR_BUDGET = 1_800
 EXCERPT_MAX = 4
+EXAMPLES_HEADING_CHARS = 110
+EXAMPLE_FRAMING_CHARS = 150
 MAX_OUTPUT_TOKENS = 1_200
 LANG_NAMES = {"fr": "French", "en": "English"}
 
@@ -125,12 +125,12 @@ _templates = SandboxedEnvironment(
 )
 
 
-def prepare_excerpts(excerpts: list[str] | tuple[str, ...]) -> list[str]:
+def prepare_excerpts(excerpts: list[str] | tuple[str, ...], budget: int = EXCERPT_CHAR_BUDGET) -> list[str]:
     """At most 4 excerpts and 1,800 characters in all, so references never crowd out the answer."""
     kept, used = [], 0
     for excerpt in list(excerpts)[:EXCERPT_MAX]:
         text = re.sub(r"\s+", " ", str(excerpt)).strip()
-        room = min(EXCERPT_CHAR_BUDGET - used, EXCERPT_CHAR_BUDGET // 2)
+        room = min(budget - used, EXCERPT_CHAR_BUDGET // 2)
         if not text or room < 80:
             continue
         text, _ = truncate_to_budget(text, room)
@@ -139,8 +139,26 @@ def prepare_excerpts(excerpts: list[str] | tuple[str, ...]) -> list[str]:
     return kept
 
 
-def build_messages(question: Question, answer: str, lang: str, excerpts: list[str], fence: str) -> list[BaseMessage]:
-    """The system and user messages of one judge call; `answer` is already sanitised and cut."""
+def examples_room(examples: list[GradedExample] | tuple[GradedExample, ...]) -> int:
+    """Characters the examples take in the prompt: their text, each one's framing, and the heading."""
+    if not examples:
+        return 0
+    return EXAMPLES_HEADING_CHARS + sum(len(e.answer) + EXAMPLE_FRAMING_CHARS for e in examples)
+
+
+def build_messages(
+    question: Question,
+    answer: str,
+    lang: str,
+    excerpts: list[str],
+    fence: str,
+    examples: list[GradedExample] | tuple[GradedExample, ...] = (),
+) -> list[BaseMessage]:
+    """The system and user messages of one judge call; `answer` is already sanitised and cut.
+
+    Coach-graded examples take their room from the excerpts' budget, so the prompt stays within the
+    same token budget with or without them.
+    """
     rubric_ids = [item.id for item in question.rubric]
     system = _templates.get_template("judge_system.j2").render(
         lang_name=LANG_NAMES[lang], fence=fence, rubric_ids=rubric_ids, behavioral=question.kind == Kind.behavioral
@@ -151,7 +169,11 @@ def build_messages(question: Question, answer: str, lang: str, excerpts: list[st
         kind=question.kind.value,
         rubric=[{"id": i.id, "weight": i.weight, "text": i.text.get(lang)} for i in question.rubric],
         reference=reference,
-        excerpts=prepare_excerpts(excerpts),
+        excerpts=prepare_excerpts(excerpts, EXCERPT_CHAR_BUDGET - examples_room(examples)),
+        examples=[
+            {"answer": e.answer, "score": e.score, "verdicts": ", ".join(f"{k}: {v}" for k, v in e.verdicts.items())}
+            for e in examples
+        ],
         fence=fence,
         answer=answer,
     )

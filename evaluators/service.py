@@ -7,25 +7,23 @@ unreachable, slow or confused LLM hands over to the embedded grader and the grad
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from config import Settings
-from evaluators import feedback
+from evaluators import confidence, feedback
+from evaluators.cache import GradeCache, embedded_grade_key, llm_grade_key
 from evaluators.embedded import grade_embedded
+from evaluators.examples import GradedExample, closest_examples
 from evaluators.grade import Flag, Grade, Verdict, compute_score
 from evaluators.guards import SanitizedAnswer, clean_text, new_fence_token, sanitize_answer
 from evaluators.judge import (
     MAX_OUTPUT_TOKENS,
-    PROMPT_VERSION,
     JudgeOutputError,
     build_messages,
     output_json_schema,
@@ -34,8 +32,12 @@ from evaluators.judge import (
     repair_messages,
     to_grade,
 )
+from evaluators.provenance import prompt_version, rubric_version
+from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.language import detect_language
 from question_bank.model import Question
+
+__all__ = ["GradeCache", "GradeEvent", "grade_answer", "grade_stream", "llm_health"]
 
 log = logging.getLogger(__name__)
 GraderChoice = Literal["auto", "llm", "embedded"]
@@ -54,33 +56,6 @@ class GradeEvent:
     kind: Literal["status", "reasoning", "grade", "error"]
     text: str = ""
     grade: Grade | None = None
-
-
-class GradeCache:
-    """LLM grades on disk, one JSON file per key: the same answer always gets the same grade back."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-
-    def get(self, key: str) -> Grade | None:
-        path = self.directory / f"{key}.json"
-        try:
-            return Grade.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def put(self, key: str, grade: Grade) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / f"{key}.json").write_text(grade.model_dump_json(), encoding="utf-8")
-        except OSError as exc:  # a read-only disk costs repeatability, not the grade
-            log.warning("grade cache not written: %s", exc)
-
-
-def cache_key(question: Question, answer: str, model_name: str, excerpts: list[str]) -> str:
-    """Question (with its rubric and reference) + answer + model + prompt version + references."""
-    material = [PROMPT_VERSION, model_name, question.model_dump(mode="json"), answer, excerpts]
-    return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 _health_memo: dict[tuple, tuple[float, Any]] = {}
@@ -117,20 +92,32 @@ def grade_stream(
     chat_model: Any = None,
     cache: GradeCache | None = None,
     timeout_s: float | None = None,
+    expected_lang: str | None = None,
+    fresh: bool = False,
+    use_examples: bool = True,
 ) -> Iterator[GradeEvent]:
     """Grade `answer` and report progress. "auto" uses the LLM when it is healthy, else the embedded grader.
 
-    A `chat_model` passed in is used as is (tests, benches); otherwise the model comes from
-    settings and LLM grades are cached under the data directory unless `cache` says otherwise.
+    A `chat_model` passed in is used as is (tests, benches) and grades are cached only in the
+    `cache` given; otherwise the model comes from settings and grades are cached under the data
+    directory. `fresh` skips the cached grade (the new one replaces it). `expected_lang` is the
+    language the question was asked in: an answer in another one lowers the grade's confidence.
+    `use_examples` shows the judge the question's closest coach-graded samples.
     """
     started = time.perf_counter()
     sanitized = sanitize_answer(answer or "")
     lang = detect_language(sanitized.text or clean_text(answer or ""), default=settings.language)
     words = len(sanitized.text.split())
+    if cache is None and chat_model is None:
+        cache = GradeCache(settings.data_dir / "cache" / "grades")
+    assess = {"answer_words": words, "expected_lang": expected_lang}
+
     if grader == "embedded" or sanitized.empty or words < 5:
         # Nothing an LLM could add to an empty or one-word answer but the risk of praising it.
         yield GradeEvent("status", feedback.text("status_embedded", lang))
-        yield GradeEvent("grade", grade=_finish(grade_embedded(question, sanitized, lang), started))
+        yield GradeEvent(
+            "grade", grade=_embedded_grade(question, sanitized, answer, lang, cache, fresh, assess, started)
+        )
         return
     if chat_model is None:
         if grader == "auto":
@@ -139,20 +126,21 @@ def grade_stream(
             if not health.ok:
                 detail = health.message + (f" {health.fix}" if health.fix else "")
                 reason = feedback.text("fallback_unavailable", lang, detail=detail)
-                fallback = _fallback(question, sanitized, lang, Flag.llm_unavailable, reason, started)
-                yield GradeEvent("grade", grade=fallback)
+                yield GradeEvent(
+                    "grade", grade=_fallback(question, sanitized, lang, Flag.llm_unavailable, reason, started, assess)
+                )
                 return
         from llm.providers import get_chat_model
 
         chat_model = get_chat_model(settings, max_output_tokens=MAX_OUTPUT_TOKENS)
-        if cache is None:
-            cache = GradeCache(settings.data_dir / "cache" / "grades")
 
-    from llm.providers import json_schema_call_kwargs, model_label
+    from llm.providers import json_schema_call_kwargs, model_label, provider_label
 
-    model_name = model_label(chat_model)
-    key = cache_key(question, answer, model_name, list(excerpts))
-    cached = cache.get(key) if cache is not None else None
+    model_name, provider = model_label(chat_model), provider_label(chat_model)
+    examples = closest_examples(question, sanitized.text, lang) if use_examples else []
+    key = llm_grade_key(question, answer, provider=provider, model_name=model_name, lang=lang,
+                        excerpts=list(excerpts), examples=examples)  # fmt: skip
+    cached = cache.get(key) if cache is not None and not fresh else None
     if cached is not None:
         yield GradeEvent("status", feedback.text("status_cached", lang))
         yield GradeEvent("grade", grade=cached)
@@ -164,10 +152,14 @@ def grade_stream(
     call_kwargs = json_schema_call_kwargs(chat_model, schema, settings)
     try:
         deadline = time.monotonic() + timeout
-        grade = yield from _judge(question, sanitized, lang, list(excerpts), chat_model, call_kwargs, deadline)
+        grade = yield from _judge(
+            question, sanitized, lang, list(excerpts), examples, chat_model, call_kwargs, deadline
+        )
     except JudgeOutputError as exc:
         reason = feedback.text("fallback_invalid", lang, detail=str(exc)[:200])
-        yield GradeEvent("grade", grade=_fallback(question, sanitized, lang, Flag.llm_invalid_output, reason, started))
+        yield GradeEvent(
+            "grade", grade=_fallback(question, sanitized, lang, Flag.llm_invalid_output, reason, started, assess)
+        )
         return
     except Exception as exc:
         if _is_timeout(exc):
@@ -177,19 +169,44 @@ def grade_stream(
             log.warning("LLM grading failed, falling back to the embedded grader", exc_info=True)
             reason = feedback.text("fallback_unavailable", lang, detail=f"{type(exc).__name__}: {exc}"[:300])
             flag = Flag.llm_unavailable
-        yield GradeEvent("grade", grade=_fallback(question, sanitized, lang, flag, reason, started))
+        yield GradeEvent("grade", grade=_fallback(question, sanitized, lang, flag, reason, started, assess))
         return
 
+    second_opinion = grade_embedded(question, sanitized, lang)
     if sanitized.injection:
-        cap_by_embedded(grade, grade_embedded(question, sanitized, lang), lang)
+        cap_by_embedded(grade, second_opinion, lang)
     if sanitized.truncated:
         grade.add_flag(Flag.truncated)
     notes = feedback.flag_notes(grade, lang)
     grade.feedback = " ".join(part for part in (grade.feedback, notes) if part)
-    _finish(grade, started)
+    grade.provider, grade.second_opinion = provider, second_opinion.score
+    grade.calibration_examples = len(examples)
+    _finish(grade, question, started, confidence.assess(grade, second_opinion=second_opinion.score, **assess))
     if cache is not None:
         cache.put(key, grade)
     yield GradeEvent("grade", grade=grade)
+
+
+def _embedded_grade(
+    question: Question,
+    sanitized: SanitizedAnswer,
+    answer: str,
+    lang: str,
+    cache: GradeCache | None,
+    fresh: bool,
+    assess: dict,
+    started: float,
+) -> Grade:
+    """The embedded grader's grade, from the cache when this exact answer was graded before."""
+    key = embedded_grade_key(question, answer, model_name=EMBEDDING_MODEL_NAME, lang=lang)
+    cached = cache.get(key) if cache is not None and not fresh else None
+    if cached is not None:
+        return cached
+    grade = grade_embedded(question, sanitized, lang)
+    _finish(grade, question, started, confidence.assess(grade, second_opinion=None, **assess))
+    if cache is not None:
+        cache.put(key, grade)
+    return grade
 
 
 def cap_by_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
@@ -215,6 +232,7 @@ def _judge(
     sanitized: SanitizedAnswer,
     lang: str,
     excerpts: list[str],
+    examples: list[GradedExample],
     chat_model: Any,
     call_kwargs: dict,
     deadline: float,
@@ -223,8 +241,9 @@ def _judge(
     from llm.providers import model_label
 
     usage = [0, 0]
-    messages = build_messages(question, sanitized.text, lang, excerpts, new_fence_token(sanitized.text))
+    messages = build_messages(question, sanitized.text, lang, excerpts, new_fence_token(sanitized.text), examples)
     reply = yield from _stream_reply(chat_model, messages, call_kwargs, deadline, usage, question)
+    repaired = False
     try:
         output = parse_reply(reply, question)
     except JudgeOutputError as first_error:
@@ -232,7 +251,10 @@ def _judge(
         retry = repair_messages(messages, reply, str(first_error), question)
         reply = yield from _stream_reply(chat_model, retry, call_kwargs, deadline, usage, question)
         output = parse_reply(reply, question)
+        repaired = True
     grade = to_grade(output, question, sanitized.text, lang, model_label(chat_model))
+    if repaired:
+        grade.add_flag(Flag.llm_repaired)
     grade.reasoning = reasoning_view(reply, question) or ""
     grade.prompt_tokens, grade.completion_tokens = (usage[0] or None), (usage[1] or None)
     return grade
@@ -275,8 +297,10 @@ def _stream_reply(
             if kind == "error":
                 raise payload
             content = payload.content
-            text += content if isinstance(content, str) else "".join(
-                part.get("text", "") if isinstance(part, dict) else str(part) for part in content
+            text += (
+                content
+                if isinstance(content, str)
+                else "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
             )
             if payload.usage_metadata:
                 usage[0] += payload.usage_metadata.get("input_tokens", 0)
@@ -297,14 +321,20 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def _fallback(
-    question: Question, sanitized: SanitizedAnswer, lang: str, flag: Flag, reason: str, started: float
+    question: Question, sanitized: SanitizedAnswer, lang: str, flag: Flag, reason: str, started: float, assess: dict
 ) -> Grade:
+    """The embedded grader's grade, saying why the LLM did not grade. Never cached: the LLM may be back."""
     grade = grade_embedded(question, sanitized, lang)
     grade.add_flag(flag)
     grade.fallback_reason = reason
-    return _finish(grade, started)
+    return _finish(grade, question, started, confidence.assess(grade, second_opinion=None, **assess))
 
 
-def _finish(grade: Grade, started: float) -> Grade:
+def _finish(grade: Grade, question: Question, started: float, assessment: confidence.Assessment) -> Grade:
+    """Stamp what produced the grade (prompt and rubric versions), its confidence and its latency."""
+    if grade.grader == "llm":
+        grade.prompt_version = prompt_version()
+    grade.rubric_version = rubric_version(question)
+    confidence.apply(grade, assessment)
     grade.latency_ms = round((time.perf_counter() - started) * 1000, 1)
     return grade

@@ -94,6 +94,16 @@ def model_label(chat_model: Any) -> str:
     return type(chat_model).__name__
 
 
+def provider_label(chat_model: Any) -> str | None:
+    """'ollama' or 'openai' (any OpenAI-compatible server) for the UI's "graded by ... via ..."; None for fakes."""
+    class_name = type(chat_model).__name__
+    if class_name == "ChatOllama":
+        return "ollama"
+    if class_name in {"ChatOpenAI", "AzureChatOpenAI"}:
+        return "openai"
+    return None
+
+
 def list_models(settings: Settings, timeout_s: float = 3.0) -> list[str]:
     """Model names the configured server offers, for the settings page.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from config import Settings
 from evaluators.grade import Grade
@@ -45,12 +46,14 @@ def submit_answer(
     store: AttemptStore,
     scheduler: ReviewScheduler,
     settings: Settings,
-    grader: str = "auto",
-    excerpts: Sequence[str] = (),
-    chat_model: object | None = None,
     result: SubmitResult | None = None,
+    **grading: Any,
 ) -> Iterator[GradeEvent]:
-    """Save, then grade; yields the grading events. `result` receives the attempt id and grade."""
+    """Save, then grade; yields the grading events. `result` receives the attempt id and grade.
+
+    `grading` holds keyword arguments of `evaluators.service.grade_stream` (grader, excerpts,
+    chat_model, fresh...); the question's language is passed on as the expected answer language.
+    """
     attempt_id = store.start(
         profile=submission.profile,
         question_id=submission.question.id,
@@ -63,19 +66,11 @@ def submit_answer(
     )
     if result is not None:
         result.attempt_id = attempt_id
+    grading.setdefault("expected_lang", submission.lang)
     yield from grade_saved_attempt(
-        attempt_id,
-        submission.question,
-        submission.answer,
-        profile=submission.profile,
-        store=store,
-        scheduler=scheduler,
-        settings=settings,
-        grader=grader,
-        excerpts=excerpts,
-        chat_model=chat_model,
-        result=result,
-    )
+        attempt_id, submission.question, submission.answer, profile=submission.profile, store=store,
+        scheduler=scheduler, settings=settings, result=result, **grading,
+    )  # fmt: skip
 
 
 def grade_saved_attempt(
@@ -87,19 +82,21 @@ def grade_saved_attempt(
     store: AttemptStore,
     scheduler: ReviewScheduler,
     settings: Settings,
-    grader: str = "auto",
-    excerpts: Sequence[str] = (),
-    chat_model: object | None = None,
     result: SubmitResult | None = None,
+    **grading: Any,
 ) -> Iterator[GradeEvent]:
-    """Grade an attempt that is already saved (a new one, or one left unfinished by a crash)."""
+    """Grade an attempt that is already saved (a new one, one left unfinished by a crash, or a fresh grade).
+
+    `grading` holds keyword arguments of `evaluators.service.grade_stream`. Grading the same attempt
+    again replaces its review of the question's card rather than adding one.
+    """
+    if "excerpts" in grading:
+        grading["excerpts"] = list(grading["excerpts"])
     try:
-        for event in grade_stream(
-            question, answer, settings=settings, grader=grader, excerpts=list(excerpts), chat_model=chat_model
-        ):
+        for event in grade_stream(question, answer, settings=settings, **grading):
             if event.kind == "grade" and event.grade is not None:
                 store.complete(attempt_id, event.grade)
-                scheduler.record(profile, question.id, event.grade.score)
+                scheduler.record(profile, question.id, event.grade.score, attempt_id=attempt_id)
                 if result is not None:
                     result.grade = event.grade
             yield event
@@ -109,3 +106,15 @@ def grade_saved_attempt(
         if result is not None:
             result.error = f"{type(exc).__name__}: {exc}"
         yield GradeEvent(kind="error", text=str(exc))
+
+
+def dispute_grade(
+    attempt_id: int, items: Sequence[str], note: str, *, store: AttemptStore, scheduler: ReviewScheduler
+) -> bool:
+    """Record the candidate's dispute and hold the question's scheduling until a coach reviews it.
+
+    Returns whether the card was held (False when a later attempt already rescheduled it).
+    Raises ValueError for an empty dispute or an ungraded attempt, KeyError for an unknown one.
+    """
+    attempt = store.dispute(attempt_id, list(items), note)
+    return scheduler.hold(attempt.profile, attempt.question_id, attempt_id)

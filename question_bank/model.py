@@ -85,14 +85,23 @@ class RubricItem(BaseModel):
         return value
 
 
+RubricVerdict = Literal["met", "partly_met", "not_met"]
+
+
 class CalibrationSample(BaseModel):
-    """A sample answer with the grade a coach expects, kept for later `judge eval` runs."""
+    """A sample answer with the grade a coach expects.
+
+    `judge eval` measures the graders against these, and the LLM judge sees the two closest to the
+    answer it grades as worked examples. `verdicts` (rubric id -> verdict) is set when the sample
+    comes from a coach's review of a real attempt, item by item.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     lang: Lang
     answer: str = Field(min_length=1)
     expected_score: float = Field(ge=0, le=10)
+    verdicts: dict[str, RubricVerdict] = Field(default_factory=dict)
 
 
 class Question(BaseModel):
@@ -130,6 +139,12 @@ class Question(BaseModel):
             raise ValueError(f"rubric item ids repeat: {', '.join(duplicates)}")
         if self.origin_rank is not None and not self.origin:
             raise ValueError("origin_rank is set without an origin")
+        for number, sample in enumerate(self.calibration, start=1):
+            unknown = sorted(set(sample.verdicts) - set(ids))
+            if unknown:
+                raise ValueError(
+                    f"calibration sample {number} has verdicts for unknown rubric ids: {', '.join(unknown)}"
+                )
         return self
 
     @property

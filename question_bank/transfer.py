@@ -26,7 +26,7 @@ from question_bank.csv_rows import (
     row_to_data,
     spreadsheet_safe,
 )
-from question_bank.loader import check_references, parse_yaml_text
+from question_bank.loader import _read_question_file, check_references, parse_yaml_text
 from question_bank.model import Question
 from question_bank.writer import dump_data, question_to_data, write_question
 
@@ -215,4 +215,22 @@ def apply_import(plan: ImportPlan, bank_dir: Path, *, skip_invalid: bool = False
         raise ImportRefused(plan.file_error)
     if plan.problems and not skip_invalid:
         raise ImportRefused(f"{len(plan.problems)} problem(s) in {len(plan.invalid_rows)} row(s); nothing was imported")
-    return [write_question(bank_dir, question).stem for _, question in plan.questions]
+    return [write_question(bank_dir, _keep_sample_verdicts(question, bank_dir)).stem for _, question in plan.questions]
+
+
+def _keep_sample_verdicts(question: Question, bank_dir: Path) -> Question:
+    """A CSV row has no per-item verdicts: keep those the replaced file had for the same samples."""
+    path = bank_dir / f"{question.id}.yaml"
+    if not question.calibration or not path.is_file():
+        return question
+    old, _problems = _read_question_file(path, path.name)
+    if old is None:
+        return question
+    known = {(s.lang, s.answer.strip(), s.expected_score): s.verdicts for s in old.calibration if s.verdicts}
+    samples = [
+        s
+        if s.verdicts
+        else s.model_copy(update={"verdicts": known.get((s.lang, s.answer.strip(), s.expected_score), {})})
+        for s in question.calibration
+    ]
+    return question.model_copy(update={"calibration": samples})

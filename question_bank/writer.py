@@ -84,7 +84,10 @@ def _rubric_item(item: RubricItem) -> dict:
 
 
 def _calibration_sample(sample: CalibrationSample) -> dict:
-    return {"lang": sample.lang, "answer": _text(sample.answer), "expected_score": _number(sample.expected_score)}
+    data: dict = {"lang": sample.lang, "answer": _text(sample.answer), "expected_score": _number(sample.expected_score)}
+    if sample.verdicts:
+        data["verdicts"] = dict(sample.verdicts)
+    return data
 
 
 def question_to_data(question: Question) -> dict:

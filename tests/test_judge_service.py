@@ -21,7 +21,7 @@ from config import Settings
 from evaluators.embedded import grade_embedded
 from evaluators.grade import Flag, Verdict
 from evaluators.guards import sanitize_answer
-from evaluators.service import GradeCache, grade_answer, grade_stream
+from evaluators.service import grade_answer, grade_stream
 
 
 @pytest.fixture
@@ -130,27 +130,6 @@ def test_a_100k_character_answer_is_cut_to_the_budget_before_the_model_sees_it(s
     assert len((GOOD_ANSWER_EN + " ") * 310) > 100_000
     assert Flag.truncated in grade.flags and grade.grader == "llm"
     assert sum(len(m.content) for m in judge.calls[0][0]) < 16_000
-
-
-def test_the_same_answer_gets_the_same_grade_from_the_cache(settings: Settings) -> None:
-    cache = GradeCache(settings.data_dir / "grades")
-    judge = scripted_judge(GOOD_REPLY_EN, judge_reply({i.id: ("not_met", []) for i in QUESTION.rubric}))
-    first = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge, cache=cache)
-    again = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge, cache=cache)
-    assert again == first and len(judge.calls) == 1
-    other = grade_answer(QUESTION, GOOD_ANSWER_EN + " Also BM25.", settings=settings, grader="llm",
-                         chat_model=judge, cache=cache)  # fmt: skip
-    assert len(judge.calls) == 2 and other.score == 0
-
-
-def test_fallback_grades_are_not_cached(settings: Settings) -> None:
-    cache = GradeCache(settings.data_dir / "grades")
-    failing = scripted_judge("nope", "nope")
-    assert grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=failing,
-                        cache=cache).grader == "embedded"  # fmt: skip
-    recovered = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm",
-                             chat_model=scripted_judge(GOOD_REPLY_EN), cache=cache)  # fmt: skip
-    assert recovered.grader == "llm"
 
 
 def test_french_answers_are_graded_with_a_french_prompt_and_messages(settings: Settings) -> None:

@@ -13,10 +13,11 @@ import pytest
 from grading_fixtures import INJECTION_EN, QUESTION
 
 from config import Settings
+from evaluators.cache import GradeCache
 from evaluators.embedded import grade_embedded
 from evaluators.grade import Flag
 from evaluators.guards import sanitize_answer
-from evaluators.service import GradeCache, grade_answer, grade_stream
+from evaluators.service import grade_answer, grade_stream
 from llm.health import check_health
 
 pytestmark = pytest.mark.slow

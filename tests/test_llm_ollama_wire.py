@@ -62,7 +62,8 @@ def test_the_same_answer_is_served_from_the_cache_without_a_second_call(
     settings = ollama_settings(ollama_replay.url, tmp_path)
     first = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm")
     again = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm")
-    assert again == first
+    assert again.cached and again.model_dump(exclude={"cached"}) == first.model_dump(exclude={"cached"})
+    assert first.provider == "ollama" and first.prompt_version and first.rubric_version
     assert sum(path == "/api/chat" for _, path, _, _ in ollama_replay.requests) == 1
 
 

@@ -1,0 +1,65 @@
+"""The grade cache: an identical answer to an unchanged question, graded by an unchanged grader,
+gets the stored grade back at once instead of a new model call.
+
+"Unchanged" is what the key covers: the grader and its model, the judge's prompt files (their
+hash), the question's grading material (its hash), the answer, the excerpts and the coach-graded
+examples shown to the judge. Change any of them and the answer is graded afresh. Grades are files,
+one per key, under the data directory: nothing to migrate, and safe to delete.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from evaluators.examples import GradedExample
+from evaluators.grade import Grade
+from evaluators.provenance import EMBEDDED_GRADER_VERSION, grade_cache_key, prompt_version, rubric_version
+from question_bank.model import Question
+
+log = logging.getLogger(__name__)
+
+
+class GradeCache:
+    """Grades on disk, one JSON file per key. A grade served from here has `cached` set."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def get(self, key: str) -> Grade | None:
+        path = self.directory / f"{key}.json"
+        try:
+            grade = Grade.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        grade.cached = True
+        return grade
+
+    def put(self, key: str, grade: Grade) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stored = grade.model_copy(update={"cached": False})
+            (self.directory / f"{key}.json").write_text(stored.model_dump_json(), encoding="utf-8")
+        except (OSError, ValueError) as exc:  # a read-only disk (or odd text) costs repeatability, not the grade
+            log.warning("grade cache not written: %s", exc)
+
+
+def llm_grade_key(
+    question: Question,
+    answer: str,
+    *,
+    provider: str | None,
+    model_name: str,
+    lang: str,
+    excerpts: list[str],
+    examples: list[GradedExample],
+) -> str:
+    examples_material = [[e.answer, e.score, e.lang, e.verdicts] for e in examples]
+    return grade_cache_key(
+        "llm", provider, model_name, prompt_version(), rubric_version(question), lang, answer, excerpts,
+        examples_material,
+    )  # fmt: skip
+
+
+def embedded_grade_key(question: Question, answer: str, *, model_name: str, lang: str) -> str:
+    return grade_cache_key("embedded", EMBEDDED_GRADER_VERSION, model_name, rubric_version(question), lang, answer)
