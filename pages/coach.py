@@ -1,11 +1,11 @@
-"""Coach studio: questions, import/export, knowledge documents, calibration, contested grades.
+"""Coach studio: questions, import/export, documents, calibration, and the review queue of doubtful grades.
 
 Behind the coach password when one is configured: until it is given, only the login form shows.
 """
 
 import streamlit as st
 
-from coach.views import calibration, contested, knowledge, questions, transfer
+from coach.views import calibration, knowledge, questions, review, transfer
 from coach.views.gate import render_gate
 from config import get_settings
 from ui.i18n import t
@@ -22,7 +22,7 @@ sections = {
     "transfer": transfer.render,
     "knowledge": knowledge.render,
     "calibration": calibration.render,
-    "contested": contested.render,
+    "review": review.render,
 }
 section = st.radio(
     t("coach_section", lang), list(sections), horizontal=True, key="coach_section",

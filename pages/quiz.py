@@ -5,8 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from practice.grading import Submission, SubmitResult, submit_answer
-from practice.quiz import MAX_QUESTIONS, QuizConfig, start_quiz, summarize
+from practice.grading import Submission, SubmitResult, dispute_grade, grade_saved_attempt, submit_answer
+from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
+from storage.attempts import MAX_DISPUTE_NOTE
 from ui.i18n import t
 from ui.render import (
     escape_markdown,
@@ -46,9 +47,12 @@ def setup_form() -> None:
         )  # fmt: skip
         timer = right.number_input(t("quiz_timer", lang), min_value=0, max_value=60, value=0)
         due_only = st.checkbox(t("quiz_due_only", lang))
+        adaptive = st.checkbox(t("quiz_adaptive", lang), help=t("quiz_adaptive_help", lang))
         if st.form_submit_button(t("quiz_start", lang), type="primary"):
-            config = QuizConfig(tuple(topics), tuple(levels), tuple(kinds), int(count), quiz_lang, due_only, int(timer))
-            quiz = start_quiz(bank, scheduler(), profile, config)
+            config = QuizConfig(
+                tuple(topics), tuple(levels), tuple(kinds), int(count), quiz_lang, due_only, int(timer), adaptive
+            )
+            quiz = start_quiz(bank, scheduler(settings), profile, config, store=attempts(settings))
             if not quiz.items:
                 st.warning(t("quiz_nothing_due" if due_only else "quiz_nothing", lang))
                 return
@@ -70,9 +74,10 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     item = quiz.current
     question = bank.get(item.question_id)
     qlang = quiz.config.lang
-    st.progress(
-        quiz.position / len(quiz.items), text=t("quiz_progress", lang, n=quiz.position + 1, total=len(quiz.items))
-    )
+    total = quiz.planned_total
+    st.progress(quiz.position / total, text=t("quiz_progress", lang, n=quiz.position + 1, total=total))
+    if item.pick is not None:
+        st.info(item.pick.reason(lang, bank.topic_label), icon="🎯")
     topics = " · ".join(bank.topic_label(x, lang) for x in question.topics)
     st.caption(f"{t(f'level_{question.level.value}', lang)} · {t(f'kind_{question.kind.value}', lang)} · {topics}")
     st.markdown(f"### {escape_markdown(question.prompt_in(qlang))}")
@@ -87,7 +92,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
             answer = st.text_area(t("quiz_answer", lang), height=220, placeholder=t("quiz_answer_placeholder", lang))
             submitted = st.form_submit_button(t("quiz_submit", lang), type="primary")
         if st.button(t("quiz_skip", lang)):
-            quiz.advance()
+            advance_quiz(quiz, bank, attempts(settings), scheduler(settings))
             st.session_state.quiz_retrying = False
             st.rerun()
         if submitted:
@@ -120,22 +125,57 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     if len(item.grades) >= 2:
         render_attempts_side_by_side(item.answers, item.grades, lang)
     render_grade(grade, lang)
+    if grade.grader == "llm" and st.button(t("grade_fresh", lang), key=f"fresh-{item.attempt_ids[-1]}"):
+        fresh_grade(item, question, qlang)
+    dispute_block(item.attempt_ids[-1], grade)
     references_block(question, qlang)
-    with st.expander(t("contest_title", lang)):
-        note = st.text_area(t("contest_note", lang), key=f"contest-{item.attempt_ids[-1]}")
-        if st.button(t("contest_submit", lang), key=f"contest-btn-{item.attempt_ids[-1]}"):
-            attempts(settings).contest(item.attempt_ids[-1], note)
-            st.success(t("contest_saved", lang))
     retry, next_q, end = st.columns(3)
     if retry.button(t("quiz_retry", lang)):
         st.session_state.quiz_retrying = True
         st.rerun()
     if next_q.button(t("quiz_next", lang), type="primary"):
-        quiz.advance()
+        advance_quiz(quiz, bank, attempts(settings), scheduler(settings))
         st.rerun()
     if end.button(t("quiz_finish", lang)):
         quiz.position = len(quiz.items)
         st.rerun()
+
+
+def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
+    """Grade the same saved attempt again, past the grade cache; the new grade replaces the shown one."""
+    refs, _error = references_for(question, qlang)
+    events = grade_saved_attempt(
+        item.attempt_ids[-1], question, item.answers[-1], profile=profile, store=attempts(settings),
+        scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
+        excerpts=[h.text for h in refs.hits] if refs else [], fresh=True, expected_lang=qlang,
+    )  # fmt: skip
+    grade, error = show_grading(events, lang)
+    if grade is None:
+        st.error(t("quiz_grading_failed", lang, error=error or "?"))
+        return
+    item.grades[-1] = grade
+    st.rerun()
+
+
+def dispute_block(attempt_id: int, grade) -> None:  # type: ignore[no-untyped-def]
+    """The candidate names the rubric points they think were misjudged, and why; a coach reviews it."""
+    with st.expander(t("dispute_title", lang)):
+        saved = attempts(settings).get(attempt_id)
+        if saved is not None and saved.contested:
+            st.info(t("dispute_already", lang))
+            return
+        labels = {c.id: c.text for c in grade.criteria}
+        with st.form(f"dispute-{attempt_id}"):
+            items = st.multiselect(t("dispute_items", lang), list(labels), format_func=labels.__getitem__)
+            note = st.text_area(t("dispute_note", lang), max_chars=MAX_DISPUTE_NOTE)
+            sent = st.form_submit_button(t("dispute_submit", lang))
+        if not sent:
+            return
+        if not items and not note.strip():
+            st.warning(t("dispute_empty", lang))
+            return
+        held = dispute_grade(attempt_id, items, note, store=attempts(settings), scheduler=scheduler(settings))
+        st.success(t("dispute_saved" if held else "dispute_saved_not_held", lang))
 
 
 def references_block(question, qlang: str) -> None:  # type: ignore[no-untyped-def]

@@ -14,14 +14,17 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from evaluators.grade import Grade
+from evaluators.grade import Confidence, Grade
 from knowledge.language import valid_unicode
 from storage.db import Attempt, session_factory, utc_now
 
 T = TypeVar("T")
+MAX_DISPUTE_NOTE = 2_000
 EXPORT_FIELDS = [
     "id", "profile", "question_id", "lang", "mode", "status", "score", "grader", "model",
-    "answer", "answer_seconds", "grading_ms", "contested", "contest_note", "created_at", "graded_at",
+    "answer", "answer_seconds", "grading_ms", "confidence", "prompt_version", "rubric_version", "contested",
+    "contest_note", "dispute_items", "review_status", "machine_score", "reviewed_by", "created_at", "graded_at",
+    "reviewed_at",
 ]  # fmt: skip
 
 
@@ -84,13 +87,19 @@ class AttemptStore:
                 if attempt is None:
                     raise KeyError(f"attempt {attempt_id} does not exist")
                 attempt.status = "graded"
-                attempt.score = grade.score
+                attempt.score = attempt.machine_score = grade.score
                 attempt.grader = grade.grader
                 attempt.model = grade.model
                 attempt.grade_json = grade.model_dump_json()
                 attempt.grading_ms = grade.latency_ms
                 attempt.graded_at = utc_now()
                 attempt.error = None
+                attempt.confidence = grade.confidence.value
+                attempt.prompt_version, attempt.rubric_version = grade.prompt_version, grade.rubric_version
+                # A fresh grade replaces an unreviewed one; a doubtful grade waits for a coach.
+                attempt.coach_grade_json = attempt.reviewed_by = attempt.reviewed_at = None
+                low = grade.confidence == Confidence.low
+                attempt.review_status = "pending" if (low or attempt.contested) else None
 
         self._retry(work)
 
@@ -106,18 +115,57 @@ class AttemptStore:
 
         self._retry(work)
 
-    def contest(self, attempt_id: int, note: str) -> None:
-        """The candidate disagrees with a grade: keep their reason for the coach to review."""
+    def dispute(self, attempt_id: int, items: list[str], note: str) -> Attempt:
+        """The candidate says a grade is wrong: which rubric items, and why. The grade itself is kept."""
+        items = [i for i in dict.fromkeys(items) if i]
+        note = valid_unicode(note).strip()[:MAX_DISPUTE_NOTE]
+        if not items and not note:
+            raise ValueError("a dispute needs at least one rubric item or a reason")
 
-        def work() -> None:
+        def work() -> Attempt:
             with self._sessions.begin() as session:
                 attempt = session.get(Attempt, attempt_id)
                 if attempt is None:
                     raise KeyError(f"attempt {attempt_id} does not exist")
+                if attempt.status != "graded":
+                    raise ValueError(f"attempt {attempt_id} has no grade to dispute yet")
                 attempt.contested = True
-                attempt.contest_note = note.strip()[:5000] or None
+                attempt.contest_note = note or None
+                attempt.dispute_items = json.dumps(items)
+                attempt.review_status = "pending"
+                return attempt
 
-        self._retry(work)
+        return self._retry(work)
+
+    def review_queue(self, limit: int = 200) -> list[Attempt]:
+        """Disputed and low-confidence grades of every profile awaiting a coach: disputes first, oldest first."""
+        query = (
+            select(Attempt)
+            .where(Attempt.review_status == "pending", Attempt.status == "graded")
+            .order_by(Attempt.contested.desc(), Attempt.created_at, Attempt.id)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def resolve_review(self, attempt_id: int, coach_grade: Grade, coach: str) -> Attempt:
+        """The coach's grade becomes the attempt's score (progress, scheduling); the machine's is kept."""
+
+        def work() -> Attempt:
+            with self._sessions.begin() as session:
+                attempt = session.get(Attempt, attempt_id)
+                if attempt is None:
+                    raise KeyError(f"attempt {attempt_id} does not exist")
+                if attempt.machine_score is None:
+                    attempt.machine_score = attempt.score
+                attempt.score = coach_grade.score
+                attempt.coach_grade_json = coach_grade.model_dump_json()
+                attempt.review_status = "reviewed"
+                attempt.reviewed_by = coach[:80]
+                attempt.reviewed_at = utc_now()
+                return attempt
+
+        return self._retry(work)
 
     def get(self, attempt_id: int) -> Attempt | None:
         with self._sessions() as session:
@@ -148,17 +196,6 @@ class AttemptStore:
         with self._sessions() as session:
             return list(session.scalars(query))
 
-    def contested(self, limit: int = 500) -> list[Attempt]:
-        """Contested attempts of every profile, newest first, for the coach to review."""
-        query = (
-            select(Attempt)
-            .where(Attempt.contested.is_(True))
-            .order_by(Attempt.created_at.desc(), Attempt.id.desc())
-            .limit(limit)
-        )
-        with self._sessions() as session:
-            return list(session.scalars(query))
-
     def profiles(self) -> list[str]:
         with self._sessions() as session:
             return list(session.scalars(select(Attempt.profile).distinct().order_by(Attempt.profile)))
@@ -173,7 +210,8 @@ class AttemptStore:
 
 def attempt_as_dict(attempt: Attempt) -> dict:
     row = {name: getattr(attempt, name) for name in EXPORT_FIELDS}
-    for key in ("created_at", "graded_at"):
+    row["contested"] = bool(row["contested"])
+    for key in ("created_at", "graded_at", "reviewed_at"):
         row[key] = row[key].isoformat() if row[key] else None
     return row
 
@@ -183,6 +221,7 @@ def export_json(attempts: list[Attempt]) -> str:
     for attempt in attempts:
         row = attempt_as_dict(attempt)
         row["grade"] = json.loads(attempt.grade_json) if attempt.grade_json else None
+        row["coach_grade"] = json.loads(attempt.coach_grade_json) if attempt.coach_grade_json else None
         rows.append(row)
     return json.dumps(rows, ensure_ascii=False, indent=2)
 
@@ -204,4 +243,15 @@ def export_csv(attempts: list[Attempt]) -> str:
 
 
 def grade_of(attempt: Attempt) -> Grade | None:
+    """The grade that counts: the coach's after a review, else the machine's."""
+    if attempt.coach_grade_json:
+        return Grade.model_validate_json(attempt.coach_grade_json)
+    return machine_grade_of(attempt)
+
+
+def machine_grade_of(attempt: Attempt) -> Grade | None:
     return Grade.model_validate_json(attempt.grade_json) if attempt.grade_json else None
+
+
+def disputed_items(attempt: Attempt) -> list[str]:
+    return list(json.loads(attempt.dispute_items)) if attempt.dispute_items else []

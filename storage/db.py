@@ -21,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -55,8 +57,17 @@ class Attempt(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     answer_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     grading_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
-    contested: Mapped[bool] = mapped_column(Boolean, default=False)
+    contested: Mapped[bool] = mapped_column(Boolean, default=False)  # the candidate disputes the grade
     contest_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dispute_items: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of rubric item ids
+    confidence: Mapped[str | None] = mapped_column(String(8), nullable=True)  # high|medium|low
+    prompt_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    rubric_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    review_status: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)  # pending|reviewed
+    machine_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # `score` before a coach's review
+    coach_grade_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -75,6 +86,9 @@ class ReviewCard(Base):
     last_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the attempt of the last review
+    previous_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # the state before that review
+    held_for_attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a disputed grade awaits review
 
 
 _engines: dict[str, Engine] = {}
@@ -107,8 +121,29 @@ def get_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
         Base.metadata.create_all(engine)
+        add_missing_columns(engine)
         _engines[url] = engine
         return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the columns a newer AgentPrep declares to tables an older one created (all nullable).
+
+    `create_all` creates missing tables but never alters existing ones; without this, a candidate's
+    history from the previous version would make the new one fail on its first query.
+    """
+    inspector = inspect(engine)
+    added = []
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -1,4 +1,4 @@
-"""The coach studio page through Streamlit's AppTest: the gate, the question form, uploads, contested grades."""
+"""The coach studio page through Streamlit's AppTest: the gate, the question form, uploads, the review queue."""
 
 from __future__ import annotations
 
@@ -154,15 +154,16 @@ def test_uploading_a_bad_file_gets_a_clear_message(bank_dir: Path) -> None:
     assert not any(get_settings().uploads_dir.glob("*.pdf"))
 
 
-def test_contested_grades_are_listed_with_the_answer_escaped(bank_dir: Path) -> None:
+def test_disputed_grades_are_listed_with_the_answer_escaped(bank_dir: Path) -> None:
     store = AttemptStore(get_settings().sqlalchemy_url)
     attempt_id = store.start(profile="alice", question_id="rag-hybrid-retrieval-rrf", lang="en",
                              answer="# Heading? <b>bold</b> [link](http://x)")  # fmt: skip
     store.complete(attempt_id, Grade(score=2.0, grader="embedded", feedback="Too short."))
-    store.contest(attempt_id, "I covered RRF!")
-    store.start(profile="bob", question_id="rag-hybrid-retrieval-rrf", lang="en", answer="not contested")
+    store.dispute(attempt_id, [], "I covered RRF!")
+    other = store.start(profile="bob", question_id="rag-hybrid-retrieval-rrf", lang="en", answer="not contested")
+    store.complete(other, Grade(score=6.0, grader="embedded"))
     at = open_studio()
-    at.radio(key="coach_section").set_value("contested").run()
+    at.radio(key="coach_section").set_value("review").run()
     assert not at.exception
     assert len(at.expander) >= 1 and "alice" in at.expander[0].label
     shown = " ".join(m.value for m in at.markdown)

@@ -1,4 +1,4 @@
-"""The studio's logic without Streamlit: calibration runs, uploads, document removal, contested attempts."""
+"""The studio's logic without Streamlit: calibration runs, uploads, document removal."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from evaluators.grade import Grade
 from question_bank.calibration import calibration_samples
 from question_bank.model import CalibrationSample, Question
 from question_bank.writer import load_question_text, write_question
-from storage.attempts import AttemptStore
 
 QUESTION = Question.model_validate(make_question("calib-question"))
 
@@ -120,16 +119,6 @@ def test_removing_an_uploaded_document_deletes_its_file_but_never_a_corpus_file(
     remove_document(store, settings, "fr/rag-pipeline.md")
     assert (settings.corpus_dir / "fr" / "rag-pipeline.md").is_file()
     assert store.removed == [saved.as_posix(), "fr/rag-pipeline.md"]
-
-
-def test_contested_lists_every_profile_newest_first() -> None:
-    store = AttemptStore(get_settings().sqlalchemy_url)
-    ids = [store.start(profile=p, question_id="q", lang="en", answer=f"answer {p}") for p in ("ann", "bob", "cat")]
-    store.contest(ids[0], "too harsh")
-    store.contest(ids[2], "  ")
-    contested = store.contested()
-    assert [a.profile for a in contested] == ["cat", "ann"]
-    assert [a.contest_note for a in contested] == [None, "too harsh"]
 
 
 def test_judge_eval_harness_takes_calibration_samples_as_entries(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,10 +8,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fsrs import Rating
 
 from evaluators.grade import CriterionGrade, Grade, Verdict
-from storage.attempts import AttemptFilter, AttemptStore, export_csv, export_json, grade_of
+from storage.attempts import AttemptFilter, AttemptStore, disputed_items, export_csv, export_json, grade_of
 from storage.db import dispose_engines
 from storage.scheduling import ReviewScheduler, rating_for_score
 
@@ -67,13 +68,25 @@ def test_profiles_only_see_their_own_attempts_and_filters_apply(tmp_path: Path) 
     assert store.count() == 3 and store.count("bob") == 1
 
 
-def test_contest_is_recorded(tmp_path: Path) -> None:
+def test_a_dispute_keeps_the_grade_and_names_the_items_and_the_reason(tmp_path: Path) -> None:
     store = AttemptStore(sqlite_url(tmp_path))
     attempt_id = store.start(profile="alice", question_id="q1", lang="fr", answer="a")
     store.complete(attempt_id, a_grade(2.0))
-    store.contest(attempt_id, "  I did mention reranking.  ")
+    store.dispute(attempt_id, ["k", "k"], "  I did mention reranking.  ")
     saved = store.get(attempt_id)
     assert saved.contested is True and saved.contest_note == "I did mention reranking."
+    assert disputed_items(saved) == ["k"] and saved.review_status == "pending" and saved.score == 2.0
+
+
+def test_a_dispute_needs_an_item_or_a_reason_and_a_grade(tmp_path: Path) -> None:
+    store = AttemptStore(sqlite_url(tmp_path))
+    attempt_id = store.start(profile="alice", question_id="q1", lang="fr", answer="a")
+    with pytest.raises(ValueError, match="no grade"):
+        store.dispute(attempt_id, ["k"], "")
+    store.complete(attempt_id, a_grade(2.0))
+    with pytest.raises(ValueError, match="at least one rubric item or a reason"):
+        store.dispute(attempt_id, [], "   ")
+    assert store.get(attempt_id).contested is False
 
 
 def test_exports_hold_every_attempt_and_defuse_spreadsheet_formulas(tmp_path: Path) -> None:

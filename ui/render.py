@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from evaluators.grade import Grade
+from evaluators.grade import Confidence, Flag, Grade
 from ui.i18n import t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
@@ -34,11 +34,55 @@ def score_colour(score: float) -> str:
     return "green" if score >= 7 else ("orange" if score >= 4 else "red")
 
 
-def render_grade(grade: Grade, lang: str, *, show_reasoning: bool = True) -> None:
-    """Score, rubric table with verdicts and evidence, missing points, feedback, a stronger answer."""
-    grader = grade.model if grade.grader == "llm" and grade.model else t("grade_embedded", lang)
+def grade_origin(grade: Grade, lang: str, *, machine_score: float | None = None) -> str:
+    """Which grader produced the grade, in plain words: never a score without its origin."""
+    if grade.grader == "coach":
+        score = "—" if machine_score is None else f"{machine_score:.1f}"
+        return t("grade_by_coach", lang, coach=grade.reviewed_by or "?", score=score)
+    if grade.grader == "llm":
+        model = grade.model or "LLM"
+        if grade.provider:
+            return t("grade_by_llm", lang, model=model, provider=t(f"provider_{grade.provider}", lang))
+        return t("grade_by_model", lang, model=model)
+    if Flag.llm_unavailable in grade.flags:
+        return t("grade_by_embedded_unreachable", lang)
+    if grade.fallback_reason:
+        return t("grade_by_embedded_fallback", lang)
+    return t("grade_by_embedded", lang)
+
+
+def render_confidence(grade: Grade, lang: str) -> None:
+    """The confidence next to the score, with its reasons; a low one says a coach will review it."""
+    level = t(f"confidence_{grade.confidence.value}", lang)
+    reasons = ", ".join(t(f"confidence_reason_{code}", lang) for code in grade.confidence_reasons)
+    line = t("confidence_label", lang, level=level) + (f" — {reasons}" if reasons else "")
+    details = []
+    if grade.second_opinion is not None:
+        details.append(t("grade_second_opinion", lang, score=f"{grade.second_opinion:.1f}"))
+    if grade.calibration_examples:
+        details.append(t("grade_examples", lang, n=grade.calibration_examples))
+    if grade.prompt_version or grade.rubric_version:
+        details.append(
+            t("grade_versions", lang, prompt=grade.prompt_version or "—", rubric=grade.rubric_version or "—")
+        )
+    if grade.confidence == Confidence.low:
+        st.warning(f"{line}. {t('confidence_low_review', lang)}")
+    else:
+        st.caption(line)
+    if details:
+        st.caption(" · ".join(details))
+
+
+def render_grade(grade: Grade, lang: str, *, show_reasoning: bool = True, machine_score: float | None = None) -> None:
+    """Origin and confidence, score, rubric table with verdicts and evidence, missing points, feedback.
+
+    `machine_score` is the machine's score when `grade` is a coach's grade replacing it.
+    """
     st.markdown(f"### {t('grade_score', lang)} : :{score_colour(grade.score)}[{grade.score:.1f}/10]")
-    st.caption(t("grade_by", lang, grader=escape_markdown(grader)))
+    st.caption(escape_markdown(grade_origin(grade, lang, machine_score=machine_score)))
+    render_confidence(grade, lang)
+    if grade.cached:
+        st.caption(t("grade_cached", lang))
     if grade.fallback_reason:
         st.warning(t("grade_fallback", lang, reason=grade.fallback_reason))
     for flag in grade.flags:
