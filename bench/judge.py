@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 
 from config import Settings, get_settings  # noqa: E402
+from evaluators.examples import EXAMPLE_CHAR_BUDGET, GradedExample  # noqa: E402
 from evaluators.guards import ANSWER_CHAR_BUDGET, new_fence_token, sanitize_answer  # noqa: E402
 from evaluators.harness import evaluate, load_graded_set  # noqa: E402
 from evaluators.judge import MAX_OUTPUT_TOKENS, build_messages  # noqa: E402
@@ -118,15 +119,24 @@ def count_tokens(text: str) -> int:
 
 
 def bench_prompt_sizes(questions: dict) -> None:
-    print("\n== Judge prompt size without the answer, every bank question, both languages, 4 excerpts ==")
-    sizes = []
-    for question in questions.values():
-        for lang in ("fr", "en"):
-            messages = build_messages(question, "", lang, corpus_excerpts(lang), "abcdef")
-            sizes.append((sum(count_tokens(str(m.content)) for m in messages), question.id, lang))
-    sizes.sort()
-    print(f"  {len(sizes)} prompts: median {sizes[len(sizes) // 2][0]} tokens, max {sizes[-1][0]} ({sizes[-1][1]}, "
-          f"{sizes[-1][2]}); answer budget on top: {ANSWER_CHAR_BUDGET} characters (~1,500 tokens)")  # fmt: skip
+    """Tokens of the judge prompt without the answer, with 4 excerpts, with and without 2 coach examples.
+
+    The examples are as long as the prompt allows (EXAMPLE_CHAR_BUDGET each, in the question's
+    language): the worst case for the budget.
+    """
+    for label, example_count in (("no coach examples", 0), ("2 coach examples of maximal length", 2)):
+        print(f"\n== Judge prompt size without the answer, all questions, both languages, 4 excerpts, {label} ==")
+        sizes = []
+        for question in questions.values():
+            for lang in ("fr", "en"):
+                filler = question.reference_answer.get(lang) * 3
+                examples = [GradedExample(filler[:EXAMPLE_CHAR_BUDGET], 6.5, lang,
+                                          {item.id: "partly_met" for item in question.rubric})] * example_count
+                messages = build_messages(question, "", lang, corpus_excerpts(lang), "abcdef", examples)
+                sizes.append((sum(count_tokens(str(m.content)) for m in messages), question.id, lang))
+        sizes.sort()
+        print(f"  {len(sizes)} prompts: median {sizes[len(sizes) // 2][0]} tokens, max {sizes[-1][0]} ({sizes[-1][1]}, "
+              f"{sizes[-1][2]}); answer budget on top: {ANSWER_CHAR_BUDGET} characters (~1,500 tokens)")  # fmt: skip
 
 
 def bench_llm(entries: list, questions: dict, count: int) -> None:

@@ -123,11 +123,25 @@ def judge_group() -> None:
               help="A graded YAML file, or a folder of them (tests/data/graded).")
 @click.option("--calibration", is_flag=True, help="Also use the coaches' calibration samples kept in the bank.")
 @click.option("--grader", type=GRADER_CHOICE, default="embedded", show_default=True)
+@click.option("--examples", type=click.Choice(["both", "with", "without"]), default="both", show_default=True,
+              help="Grade with the judge seeing coach-graded examples, without, or both ways to compare "
+                   "(the embedded grader never uses them: it runs once).")
+@click.option("--set-as-examples/--bank-examples-only", default=True, show_default=True,
+              help="Let the set's other answers to the same question serve as the judge's examples "
+                   "(leave-one-out), besides the bank's calibration samples.")
+@click.option("--limit", type=click.IntRange(min=1), help="Grade only the first N entries (a slow model).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--rows", is_flag=True, help="Also list each answer's human and machine scores.")
-def judge_eval(set_path: Path | None, calibration: bool, grader: str, as_json: bool, rows: bool) -> None:
-    """Spearman, quadratic weighted kappa, MAE and the highest score given to an injection."""
-    from evaluators.harness import evaluate, load_graded_set
+def judge_eval(
+    set_path: Path | None, calibration: bool, grader: str, examples: str, set_as_examples: bool,
+    limit: int | None, as_json: bool, rows: bool,
+) -> None:  # fmt: skip
+    """Spearman, quadratic weighted kappa, MAE and the highest score given to an injection.
+
+    With an LLM grader the figures are printed with and without coach-graded examples in the
+    judge's prompt (see --examples), so a coach sees what the examples are worth.
+    """
+    from evaluators.harness import evaluate, load_graded_set, with_entries_as_samples
     from question_bank import QuestionBank
     from question_bank.calibration import calibration_samples
 
@@ -142,17 +156,27 @@ def judge_eval(set_path: Path | None, calibration: bool, grader: str, as_json: b
     if not entries:
         click.echo(f"No graded entries found in {set_path or 'the calibration samples'}.", err=True)
         sys.exit(1)
-    report = evaluate(entries, _load_questions(settings), settings, grader=grader)
+    questions = _load_questions(settings)
+    if set_as_examples:
+        questions = with_entries_as_samples(questions, entries)
+    entries = entries[:limit] if limit else entries
+    modes = {"both": [False, True], "with": [True], "without": [False]}[examples] if grader != "embedded" else [False]
+    reports = {}
+    for use_examples in modes:
+        report = evaluate(entries, questions, settings, grader=grader, use_examples=use_examples)
+        reports["with_examples" if use_examples else "without_examples"] = report
     for skipped in report.skipped:
         click.echo(f"warning: skipped {skipped}", err=True)
-    summary = report.summary()
     if as_json:
-        payload = {**summary, "rows": report.rows} if rows else summary
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        payloads = {name: {**r.summary(), "rows": r.rows} if rows else r.summary() for name, r in reports.items()}
+        click.echo(json.dumps(next(iter(payloads.values())) if len(payloads) == 1 else payloads, ensure_ascii=False))
         return
-    for row in report.rows if rows else []:
-        flags = ",".join(row["flags"])
-        trap = row["trap"] or ""
-        click.echo(f"{row['source']:<28} {trap:<17} human {row['human']:>4g}  score {row['score']:>4g}  {flags}")
-    for name, value in summary.items():
-        click.echo(f"{name}: {value}")
+    for name, report in reports.items():
+        if len(reports) > 1:
+            click.echo(f"== {name.replace('_', ' ')} ==")
+        for row in report.rows if rows else []:
+            flags = ",".join(row["flags"])
+            trap = row["trap"] or ""
+            click.echo(f"{row['source']:<28} {trap:<17} human {row['human']:>4g}  score {row['score']:>4g}  {flags}")
+        for key, value in report.summary().items():
+            click.echo(f"{key}: {value}")

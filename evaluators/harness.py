@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from config import Settings
-from question_bank.model import Question
+from question_bank.model import CalibrationSample, Question
 
 LOW_TRAPS = ("keyword_stuffing", "verbose_empty", "injection", "one_word", "off_topic")
 
@@ -42,6 +42,7 @@ class EvalReport:
     injection_max_score: float | None
     trap_max_scores: dict[str, float] = field(default_factory=dict)
     fallbacks: int = 0
+    examples_shown: int = 0
     skipped: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -55,6 +56,7 @@ class EvalReport:
             "injection_max_score": self.injection_max_score,
             "trap_max_scores": self.trap_max_scores,
             "fallbacks": self.fallbacks,
+            "examples_shown": self.examples_shown,
             "skipped": len(self.skipped),
         }
 
@@ -146,10 +148,36 @@ def quadratic_weighted_kappa(a: list[int], b: list[int], low: int = 0, high: int
     return 1.0 - numerator / denominator if denominator else math.nan
 
 
+def with_entries_as_samples(questions: dict[str, Question], entries: list[GradedEntry]) -> dict[str, Question]:
+    """Each question with the graded set's answers to it added to its calibration samples.
+
+    The judge then sees, for each answer, the two closest *other* graded answers to the same
+    question (an answer is never its own example: see `evaluators.examples`), as it would see a
+    coach's samples in use: a leave-one-out measure of what the examples are worth.
+    """
+    samples: dict[str, list[CalibrationSample]] = {qid: list(q.calibration) for qid, q in questions.items()}
+    for entry in entries:
+        known = samples.get(entry.question_id)
+        if known is None or not entry.answer.strip() or entry.lang not in ("fr", "en"):
+            continue
+        if all((s.lang, s.answer.strip()) != (entry.lang, entry.answer.strip()) for s in known):
+            known.append(CalibrationSample(lang=entry.lang, answer=entry.answer, expected_score=entry.human_score))
+    return {qid: q.model_copy(update={"calibration": samples[qid]}) for qid, q in questions.items()}
+
+
 def evaluate(
-    entries: list[GradedEntry], questions: dict[str, Question], settings: Settings, grader: str = "embedded"
+    entries: list[GradedEntry],
+    questions: dict[str, Question],
+    settings: Settings,
+    grader: str = "embedded",
+    *,
+    use_examples: bool = True,
 ) -> EvalReport:
-    """Grade every entry whose question is in the bank and compare with the human scores."""
+    """Grade every entry whose question is in the bank and compare with the human scores.
+
+    `use_examples` lets the LLM judge see each question's closest calibration samples (the
+    embedded grader never uses them).
+    """
     from evaluators.service import grade_answer
 
     human: list[float] = []
@@ -160,8 +188,11 @@ def evaluate(
         if question is None:
             report.skipped.append(f"{entry.source}: unknown question {entry.question_id!r}")
             continue
-        grade = grade_answer(question, entry.answer, settings=settings, grader=grader)  # type: ignore[arg-type]
+        grade = grade_answer(
+            question, entry.answer, settings=settings, grader=grader, use_examples=use_examples  # type: ignore[arg-type]
+        )
         report.fallbacks += bool(grade.fallback_reason)
+        report.examples_shown += grade.calibration_examples
         human.append(entry.human_score)
         machine.append(grade.score)
         report.rows.append(

@@ -118,3 +118,36 @@ def test_judge_eval_can_use_the_coaches_calibration_samples(bank_with_test_quest
     assert json.loads(out)["n"] == 3
     code, _out, err = run("judge", "eval")
     assert code == 2 and "--calibration" in err
+
+
+def test_judge_eval_compares_the_judge_with_and_without_coach_examples(
+    bank_with_test_question: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_judge import HonestFakeJudge
+
+    seen: list[str] = []
+
+    class CountingJudge(HonestFakeJudge):
+        def reply(self, messages):  # type: ignore[no-untyped-def]
+            seen.append(str(messages[-1].content))
+            return super().reply(messages)
+
+    monkeypatch.setattr("llm.providers.get_chat_model", lambda *a, **k: CountingJudge())
+    graded = tmp_path / "graded.yaml"
+    graded.write_text(yaml.safe_dump([
+        {"question_id": QUESTION.id, "lang": "en", "answer": GOOD_ANSWER_EN, "human_score": 9},
+        {"question_id": QUESTION.id, "lang": "en", "answer": WEAK_ANSWER_EN, "human_score": 2},
+        {"question_id": QUESTION.id, "lang": "en", "answer": "BM25 alone, no fusion, never measured.",
+         "human_score": 3},
+    ]), encoding="utf-8")  # fmt: skip
+    code, out, _ = run("judge", "eval", "--set", str(graded), "--grader", "llm", "--json")
+    assert code == 0
+    figures = json.loads(out)
+    assert figures["without_examples"]["n"] == figures["with_examples"]["n"] == 3
+    assert figures["without_examples"]["examples_shown"] == 0 and figures["with_examples"]["examples_shown"] == 6
+    with_examples = [prompt for prompt in seen if "coach score" in prompt]
+    assert len(seen) == 6 and len(with_examples) == 3
+    assert all(prompt.count("coach score") == 2 for prompt in with_examples)
+    assert "coach score 9.0/10" not in with_examples[0]  # leave-one-out: never its own grade
+    code, out, _ = run("judge", "eval", "--set", str(graded), "--grader", "embedded", "--json")
+    assert code == 0 and "examples_shown" in json.loads(out) and "with_examples" not in json.loads(out)
