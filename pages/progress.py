@@ -36,7 +36,7 @@ if unfinished:
                 refs, _error = references_for(question, attempt.lang)
                 events = grade_saved_attempt(
                     attempt.id, question, attempt.answer, profile=profile, store=store,
-                    scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
+                    scheduler=scheduler(settings), settings=settings, grader=grader_mode(), expected_lang=attempt.lang,
                     excerpts=[h.text for h in refs.hits] if refs else [],
                 )  # fmt: skip
                 grade, error = show_grading(events, lang)

@@ -13,7 +13,11 @@ import pandas as pd
 from question_bank import QuestionBank
 from storage.db import Attempt
 
-HISTORY_COLUMNS = ["id", "when", "question_id", "question", "topics", "mode", "status", "score", "grader", "contested"]
+HISTORY_COLUMNS = [
+    "id", "when", "question_id", "question", "topics", "mode", "status", "score", "grader", "confidence",
+    "contested", "review",
+]  # fmt: skip
+"""`score` is the grade that counts: a coach's after a review (then `grader` is "coach"), else the machine's."""
 
 
 def history_frame(attempts: Sequence[Attempt], bank: QuestionBank, lang: str) -> pd.DataFrame:
@@ -30,8 +34,10 @@ def history_frame(attempts: Sequence[Attempt], bank: QuestionBank, lang: str) ->
                 "mode": a.mode,
                 "status": a.status,
                 "score": a.score,
-                "grader": a.grader,
+                "grader": "coach" if a.review_status == "reviewed" else a.grader,
+                "confidence": a.confidence,
                 "contested": bool(a.contested),
+                "review": a.review_status,
             }
         )
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)

@@ -160,3 +160,27 @@ def test_settings_with_the_server_down_say_how_to_fix_it(monkeypatch: pytest.Mon
     button(at, "Tester la connexion").click().run()
     assert any("ollama serve" in i.value for i in at.info), [e.value for e in at.error]
     assert at.error and "Ollama" in at.error[0].value
+
+
+def test_an_adaptive_quiz_moves_the_level_with_the_score_and_says_why(healthy_fake_llm: None) -> None:
+    at = start_app()
+    at.switch_page("pages/quiz.py").run()
+    at.multiselect[0].set_value(["rag"])
+    at.number_input[0].set_value(2)
+    [adaptive] = [c for c in at.checkbox if c.label.startswith("Adaptatif")]
+    adaptive.check()
+    button(at, "Commencer").click().run()
+    assert not at.exception, at.exception
+    quiz = at.session_state["quiz"]
+    assert quiz.config.adaptive and len(quiz.items) == 1 and "Question 1 sur 2" in at.get("progress")[0].proto.text
+    assert any("Pas encore de réponse notée" in i.value and "intermédiaire" in i.value for i in at.info)
+    first = _question(quiz.items[0].question_id)
+    at = answer_current(at, first.reference_answer.fr)
+    score = quiz.items[0].grades[0].score
+    button(at, "Question suivante").click().run()
+    assert not at.exception, at.exception
+    pick = quiz.items[1].pick
+    assert pick.recent_scores == (score,)
+    assert pick.direction == ("up" if score >= 7.5 else "down" if score < 5 else "same")
+    shown = " ".join(i.value for i in at.info)
+    assert f"{score:.1f}".replace(".", ",") + "/10" in shown
