@@ -9,6 +9,7 @@ from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, Inter
 from interview.prompting import without_images
 from interview.report import build_report, exchange_grade, report_markdown
 from interview.session import InterviewSession, Turn
+from ui.dispute import render_dispute
 from ui.i18n import t
 from ui.render import escape_markdown, render_grade, safe_model_markdown
 from ui.resources import attempts, knowledge, load_bank, scheduler
@@ -95,6 +96,8 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
         else:
             with st.expander(t("interview_grade", lang, score=f"{pending.grade.score:.1f}")):
                 render_grade(pending.grade, lang, show_reasoning=False)
+            if pending.result.attempt_id:
+                render_dispute(pending.result.attempt_id, pending.grade, lang, attempts(settings), scheduler(settings))
 
 
 @st.fragment(run_every=2)

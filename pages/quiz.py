@@ -5,9 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from practice.grading import Submission, SubmitResult, dispute_grade, grade_saved_attempt, submit_answer
+from practice.grading import Submission, SubmitResult, grade_saved_attempt, submit_answer
 from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
-from storage.attempts import MAX_DISPUTE_NOTE
+from ui.dispute import render_dispute
 from ui.i18n import t
 from ui.render import (
     escape_markdown,
@@ -127,7 +127,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     render_grade(grade, lang)
     if grade.grader == "llm" and st.button(t("grade_fresh", lang), key=f"fresh-{item.attempt_ids[-1]}"):
         fresh_grade(item, question, qlang)
-    dispute_block(item.attempt_ids[-1], grade)
+    render_dispute(item.attempt_ids[-1], grade, lang, attempts(settings), scheduler(settings))
     references_block(question, qlang)
     retry, next_q, end = st.columns(3)
     if retry.button(t("quiz_retry", lang)):
@@ -155,27 +155,6 @@ def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-
         return
     item.grades[-1] = grade
     st.rerun()
-
-
-def dispute_block(attempt_id: int, grade) -> None:  # type: ignore[no-untyped-def]
-    """The candidate names the rubric points they think were misjudged, and why; a coach reviews it."""
-    with st.expander(t("dispute_title", lang)):
-        saved = attempts(settings).get(attempt_id)
-        if saved is not None and saved.contested:
-            st.info(t("dispute_already", lang))
-            return
-        labels = {c.id: c.text for c in grade.criteria}
-        with st.form(f"dispute-{attempt_id}"):
-            items = st.multiselect(t("dispute_items", lang), list(labels), format_func=labels.__getitem__)
-            note = st.text_area(t("dispute_note", lang), max_chars=MAX_DISPUTE_NOTE)
-            sent = st.form_submit_button(t("dispute_submit", lang))
-        if not sent:
-            return
-        if not items and not note.strip():
-            st.warning(t("dispute_empty", lang))
-            return
-        held = dispute_grade(attempt_id, items, note, store=attempts(settings), scheduler=scheduler(settings))
-        st.success(t("dispute_saved" if held else "dispute_saved_not_held", lang))
 
 
 def references_block(question, qlang: str) -> None:  # type: ignore[no-untyped-def]
