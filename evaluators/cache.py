@@ -10,6 +10,8 @@ one per key, under the data directory: nothing to migrate, and safe to delete.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from pathlib import Path
 
 from evaluators.examples import GradedExample
@@ -39,7 +41,10 @@ class GradeCache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             stored = grade.model_copy(update={"cached": False})
-            (self.directory / f"{key}.json").write_text(stored.model_dump_json(), encoding="utf-8")
+            # Written aside then renamed: two sessions grading the same answer never read half a file.
+            partial = self.directory / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            partial.write_text(stored.model_dump_json(), encoding="utf-8")
+            os.replace(partial, self.directory / f"{key}.json")
         except (OSError, ValueError) as exc:  # a read-only disk (or odd text) costs repeatability, not the grade
             log.warning("grade cache not written: %s", exc)
 
