@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cli import cli
 from config import get_settings
 from question_bank import QuestionBank, load_topics
-from question_bank.model import Question
+from question_bank.model import CalibrationSample, Question
 from question_bank.transfer import (
     COLUMNS,
     ImportRefused,
@@ -24,6 +24,7 @@ from question_bank.transfer import (
     export_yaml,
     read_import,
 )
+from question_bank.writer import write_question
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BANK = PROJECT_ROOT / "question_bank" / "bank"
@@ -234,3 +235,20 @@ def test_cli_export_round_trips_through_import(bank_dir: Path, tmp_path: Path) -
     assert QuestionBank.load(bank_dir, CORPUS).get("rag-hybrid-retrieval-rrf") == original
     unknown = runner.invoke(cli, ["bank", "export", "--topic", "astrology"])
     assert unknown.exit_code == 1 and "unknown topic(s): astrology" in unknown.output
+
+
+def test_a_csv_reimport_keeps_the_coach_verdicts_of_unchanged_samples(tmp_path: Path) -> None:
+    reviewed = {"lang": "en", "answer": "Retrieval, then grounded generation.", "expected_score": 8,
+                "verdicts": {"retrieval": "met", "grounding": "partly_met"}}  # fmt: skip
+    question = Question.model_validate(
+        make_question("with-verdicts", calibration=[reviewed], sources=["fr/rag-pipeline.md"])
+    )
+    write_question(tmp_path, question)
+    edited = question.model_copy(update={"calibration": [
+        *question.calibration, CalibrationSample(lang="fr", answer="Une recherche.", expected_score=3)
+    ]})  # fmt: skip
+    plan = plan_for(export_csv([edited]), "csv", existing={"with-verdicts"}, replace=True)
+    assert not plan.problems and plan.questions[0][1].calibration[0].verdicts == {}  # CSV has no verdicts
+    apply_import(plan, tmp_path)
+    saved = Question.model_validate(yaml.safe_load((tmp_path / "with-verdicts.yaml").read_text(encoding="utf-8")))
+    assert [s.verdicts for s in saved.calibration] == [reviewed["verdicts"], {}]
