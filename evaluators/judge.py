@@ -30,7 +30,7 @@ REFERENCE_CHAR_BUDGET = 1_400
 EXCERPT_CHAR_BUDGET = 1_800
 EXCERPT_MAX = 4
 EXAMPLES_HEADING_CHARS = 110
-EXAMPLE_FRAMING_CHARS = 150
+EXAMPLE_FRAMING_CHARS = 120
 MAX_OUTPUT_TOKENS = 1_200
 LANG_NAMES = {"fr": "French", "en": "English"}
 
@@ -140,10 +140,14 @@ def prepare_excerpts(excerpts: list[str] | tuple[str, ...], budget: int = EXCERP
 
 
 def examples_room(examples: list[GradedExample] | tuple[GradedExample, ...]) -> int:
-    """Characters the examples take in the prompt: their text, each one's framing, and the heading."""
+    """Characters the examples take in the prompt: their text, their verdicts, each one's framing, the heading."""
     if not examples:
         return 0
-    return EXAMPLES_HEADING_CHARS + sum(len(e.answer) + EXAMPLE_FRAMING_CHARS for e in examples)
+    return EXAMPLES_HEADING_CHARS + sum(len(e.answer) + len(_verdict_line(e)) + EXAMPLE_FRAMING_CHARS for e in examples)
+
+
+def _verdict_line(example: GradedExample) -> str:
+    return ", ".join(f"{item}: {verdict}" for item, verdict in example.verdicts.items())
 
 
 def build_messages(
@@ -170,10 +174,7 @@ def build_messages(
         rubric=[{"id": i.id, "weight": i.weight, "text": i.text.get(lang)} for i in question.rubric],
         reference=reference,
         excerpts=prepare_excerpts(excerpts, EXCERPT_CHAR_BUDGET - examples_room(examples)),
-        examples=[
-            {"answer": e.answer, "score": e.score, "verdicts": ", ".join(f"{k}: {v}" for k, v in e.verdicts.items())}
-            for e in examples
-        ],
+        examples=[{"answer": e.answer, "score": e.score, "verdicts": _verdict_line(e)} for e in examples],
         fence=fence,
         answer=answer,
     )
