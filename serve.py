@@ -9,6 +9,7 @@ Usage: python serve.py [streamlit run options...]   (what `make run` does)
 """
 
 import sys
+import threading
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -16,7 +17,16 @@ from streamlit.web import cli as streamlit_cli
 
 APP = Path(__file__).resolve().parent / "app.py"
 
+
+def warm_up() -> None:
+    """Imports the app's modules and loads the question bank while the server waits for a browser."""
+    from ui.resources import warm_up
+
+    warm_up()
+
+
 if __name__ == "__main__":
     PagesManager.uses_pages_directory = False
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     sys.exit(streamlit_cli.main())

@@ -6,6 +6,7 @@ first time a page needs them, so the app shows its first page in a couple of sec
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import streamlit as st
@@ -23,6 +24,45 @@ def load_bank() -> QuestionBank:
     """The bank, loaded leniently: a candidate can practise even if a coach broke one file."""
     settings = get_settings()
     return QuestionBank.load(settings.bank_dir, settings.corpus_dir, lenient=True)
+
+
+def warm_up() -> None:
+    """Do, before the first visit, the work every first page view would otherwise wait for.
+
+    serve.py runs this once, in a background thread, as soon as the server process starts, so the second
+    or two before a browser connects imports the pages' modules and loads the bank. Best effort: on
+    any error the page does the work itself and shows the error there.
+    """
+    import gc
+    import importlib
+    import inspect
+
+    from ui.i18n import all_keys
+    from ui.sidebar import server_health
+
+    try:
+        all_keys()  # reads ui/strings.yaml
+        load_bank()
+        importlib.import_module("pandas")  # the home page's tables
+        importlib.import_module("practice.quiz")
+        scheduler()  # opens the database a quiz starts with
+        for name in ("ui.render", "practice.grading"):  # the quiz's grade view and the grading stack
+            importlib.import_module(name)
+        # Streamlit's first element on screen calls inspect.stack() once (env_util.is_repl), which
+        # scans every loaded module: done here, inspect remembers the scan.
+        inspect.stack()
+    except Exception:  # the page that needs it redoes the failing step and reports the error
+        logging.getLogger(__name__).debug("warm-up stopped", exc_info=True)
+    # Streamlit runs a full gc.collect() after every script run, holding the GIL (so the replies
+    # wait) for 0.1-0.4 s with all these modules loaded. They live as long as the server: freezing
+    # them leaves each collection only the objects created since.
+    gc.collect()
+    gc.freeze()
+    try:
+        settings = get_settings()
+        server_health(settings, settings.language)  # the sidebar's first LLM check
+    except Exception:
+        logging.getLogger(__name__).debug("first LLM health check failed", exc_info=True)
 
 
 def reload_bank() -> QuestionBank:
