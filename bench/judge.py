@@ -34,7 +34,7 @@ from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 
 from config import Settings, get_settings  # noqa: E402
 from evaluators.examples import EXAMPLE_CHAR_BUDGET, GradedExample  # noqa: E402
-from evaluators.guards import ANSWER_CHAR_BUDGET, new_fence_token, sanitize_answer  # noqa: E402
+from evaluators.guards import ANSWER_CHAR_BUDGET, fence_token, sanitize_answer  # noqa: E402
 from evaluators.harness import evaluate, load_graded_set  # noqa: E402
 from evaluators.judge import MAX_OUTPUT_TOKENS, build_messages  # noqa: E402
 from evaluators.service import grade_answer, grade_stream  # noqa: E402
@@ -148,7 +148,7 @@ def bench_llm(entries: list, questions: dict, count: int) -> None:
             question = questions[entry.question_id]
             excerpts = corpus_excerpts(entry.lang)
             sanitized = sanitize_answer(entry.answer)
-            fence = new_fence_token(sanitized.text)
+            fence = fence_token(sanitized.text)
             with_answer = build_messages(question, sanitized.text, entry.lang, excerpts, fence)
             without_answer = build_messages(question, "", entry.lang, excerpts, fence)
             counter = CallCounter()

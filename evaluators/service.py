@@ -21,7 +21,7 @@ from evaluators.cache import GradeCache, embedded_grade_key, llm_grade_key
 from evaluators.embedded import grade_embedded
 from evaluators.examples import GradedExample, closest_examples
 from evaluators.grade import Flag, Grade, Verdict, compute_score
-from evaluators.guards import SanitizedAnswer, clean_text, new_fence_token, sanitize_answer
+from evaluators.guards import SanitizedAnswer, clean_text, fence_token, sanitize_answer
 from evaluators.judge import (
     MAX_OUTPUT_TOKENS,
     JudgeOutputError,
@@ -241,7 +241,7 @@ def _judge(
     from llm.providers import model_label
 
     usage = [0, 0]
-    messages = build_messages(question, sanitized.text, lang, excerpts, new_fence_token(sanitized.text), examples)
+    messages = build_messages(question, sanitized.text, lang, excerpts, fence_token(sanitized.text), examples)
     reply = yield from _stream_reply(chat_model, messages, call_kwargs, deadline, usage, question)
     repaired = False
     try:

@@ -8,9 +8,9 @@ from evaluators.evidence import keyword_hits, quote_in_answer
 from evaluators.guards import (
     ANSWER_CHAR_BUDGET,
     clean_text,
+    fence_token,
     find_injections,
     fold_for_matching,
-    new_fence_token,
     sanitize_answer,
 )
 
@@ -145,7 +145,9 @@ def test_keyword_hits_are_whole_words_with_plurals_and_accents() -> None:
     assert found == ["outil", "BM25", "rang", "vectoriel"]
 
 
-def test_fence_tokens_are_random_and_absent_from_the_answer() -> None:
-    tokens = {new_fence_token("answer") for _ in range(20)}
-    assert len(tokens) > 15
-    assert all(token not in "answer" for token in tokens)
+def test_fence_tokens_follow_the_answer_and_are_absent_from_it() -> None:
+    answers = [f"answer number {n}" for n in range(20)]
+    tokens = [fence_token(a) for a in answers]
+    assert len(set(tokens)) == 20 and all(len(token) == 12 for token in tokens)
+    assert all(token not in answer for token, answer in zip(tokens, answers, strict=True))
+    assert fence_token("answer number 3") == tokens[3]  # the same answer, the same prompt
