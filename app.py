@@ -4,10 +4,11 @@ import streamlit as st
 
 from config import get_settings
 from ui.i18n import t
-from ui.resources import start_knowledge_build
+from ui.resources import note_activity, start_knowledge_build
 from ui.session import DEFAULT_PROFILE, current_lang
 from ui.sidebar import render_grader_status
 
+note_activity()
 st.set_page_config(page_title="AgentPrep", page_icon=":material/school:", layout="wide")
 
 if "lang" not in st.session_state:
@@ -39,6 +40,9 @@ pages = {
         st.Page("pages/settings.py", title=t("nav_settings", lang), icon=":material/settings:"),
     ],
 }
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+finally:
+    note_activity()
 if get_settings().index_on_start:
-    start_knowledge_build()  # after the page is drawn, in a background thread: the page shows at once
+    start_knowledge_build()  # after the page is drawn, in a background process: the page shows at once

@@ -6,8 +6,13 @@ first time a page needs them, so the app shows its first page in a couple of sec
 
 from __future__ import annotations
 
+import collections
 import logging
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -88,12 +93,61 @@ def scheduler(settings: Settings | None = None) -> ReviewScheduler:
     return review_scheduler((settings or get_settings()).sqlalchemy_url)
 
 
+# Run by KnowledgeBuild in its own process: `python -c _INDEX_CHILD <project root>`.
+_INDEX_CHILD = """
+import os, sys, threading
+sys.path.insert(0, sys.argv[1])
+if hasattr(os, "nice"):
+    os.nice(10)  # the candidate's pages and browser come first
+# The server closes our stdin when it stops, however it stops: then stop too.
+def _exit_when_stdin_closes():
+    while os.read(0, 4096):
+        pass
+    os._exit(3)
+threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
+from config import get_settings
+from knowledge.store import KnowledgeStore
+try:
+    KnowledgeStore(get_settings()).index(progress=lambda done, total, _: print("@progress", done, total, flush=True))
+except Exception as exc:
+    print("@error", f"{type(exc).__name__}: {exc}".replace(chr(10), " "), flush=True)
+    sys.exit(1)
+"""
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+_last_activity = [0.0]  # time.monotonic() of the last start or end of an app.py run
+
+
+def note_activity() -> None:
+    """app.py calls this when a run starts and ends: background loading waits for a quiet moment."""
+    _last_activity[0] = time.monotonic()
+
+
+def _load_embeddings_when_idle(quiet_s: float = 1.0, at_most_s: float = 20.0) -> None:
+    """The embedding model (grader and retriever), loaded in this process once no page has run for
+    `quiet_s`: importing torch holds the GIL for seconds, so not while the candidate clicks, but while
+    they read the question and type, before their first submit needs it."""
+    deadline = time.monotonic() + at_most_s
+    while time.monotonic() < deadline and time.monotonic() - _last_activity[0] < quiet_s:
+        time.sleep(0.2)
+    try:
+        from knowledge.embeddings import get_embeddings
+
+        get_embeddings()
+    except Exception:  # the first grade loads it again and reports the error
+        logging.getLogger(__name__).debug("embedding model preload failed", exc_info=True)
+
+
 class KnowledgeBuild:
-    """The knowledge store, indexed in a background thread started when the app starts.
+    """The knowledge store, indexed in a background process started when the app starts.
 
     Indexing the shipped corpus the first time takes about a minute on two cores (later starts
     only compare hashes). Doing it on the request path would freeze a candidate's first submit, so
     grading never waits for it: until it is ready, grades use the question's own reference answer.
+    It runs in a child process at low priority, not in a thread of the server: loading torch and
+    chunking the corpus would otherwise hold the server's GIL for seconds and slow every page the
+    candidate opens meanwhile. The server then opens the finished store.
     """
 
     def __init__(self) -> None:
@@ -103,6 +157,7 @@ class KnowledgeBuild:
         self.retriever = None
         self.error: str | None = None
         threading.Thread(target=self._build, name="knowledge-index", daemon=True).start()
+        threading.Thread(target=_load_embeddings_when_idle, name="embedding-model", daemon=True).start()
 
     def _build(self) -> None:
         try:
@@ -110,13 +165,40 @@ class KnowledgeBuild:
             from knowledge.store import KnowledgeStore
 
             store = KnowledgeStore(get_settings())
-            store.index(progress=self._on_progress)
-            self.store, self.retriever = store, HybridRetriever(store)
+            self.error = self._index_in_child(store)
+            if self.error is None:
+                self.store, self.retriever = store, HybridRetriever(store)
         except Exception as exc:  # shown to the candidate; the app works on without excerpts
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.progress = 1.0
             self.done.set()
+
+    def _index_in_child(self, store) -> str | None:  # type: ignore[no-untyped-def]
+        """None once the store is indexed, else what went wrong. In this process if no child starts."""
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-c", _INDEX_CHILD, str(_ROOT)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, encoding="utf-8", errors="replace",
+            )  # fmt: skip
+        except OSError:
+            store.index(progress=self._on_progress)
+            return None
+        error, tail = None, collections.deque(maxlen=5)
+        with child:  # stdin stays open until the child is done; then closed, and the child waited for
+            for line in child.stdout or ():
+                tag, _, rest = line.strip().partition(" ")
+                if tag == "@progress":
+                    done, total = rest.split()
+                    self._on_progress(int(done), int(total), "")
+                elif tag == "@error":
+                    error = rest
+                elif line.strip():
+                    tail.append(line.strip())
+        if child.returncode == 0:
+            return None
+        return error or f"indexing stopped (exit code {child.returncode}): {' / '.join(tail)}"
 
     def _on_progress(self, done: int, total: int, _label: str) -> None:
         self.progress = min(1.0, done / max(total, 1))
