@@ -10,6 +10,7 @@ Usage: python serve.py [streamlit run options...]   (what `make run` does)
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -19,7 +20,14 @@ APP = Path(__file__).resolve().parent / "app.py"
 
 
 def warm_up() -> None:
-    """Imports the app's modules and loads the question bank while the server waits for a browser."""
+    """Imports the app's modules and loads the question bank while the server waits for a browser.
+
+    Starts once the server is up: sharing the GIL with the server's own start-up only delays it."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (Runtime.exists() and Runtime.instance().state != RuntimeState.INITIAL):
+        time.sleep(0.02)
     from ui.resources import warm_up
 
     warm_up()
