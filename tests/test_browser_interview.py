@@ -15,7 +15,6 @@ def test_one_interview_turn_then_the_report(app_server: str, page, tmp_path: Pat
     page.get_by_text("Préparer l'entretien").wait_for()
     count = page.get_by_label("Nombre de questions")
     count.fill("1")
-    count.press("Enter")
     page.get_by_role("button", name="Commencer l'entretien").click()
     page.get_by_text("Question 1/1.").wait_for()
     page.get_by_text("Bonjour et bienvenue", exact=False).wait_for()

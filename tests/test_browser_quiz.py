@@ -15,7 +15,6 @@ def test_answer_one_question_with_the_embedded_grader(app_server: str, page, tmp
     page.get_by_text("Préparer un quiz").wait_for()
     count = page.get_by_label("Nombre de questions")
     count.fill("1")
-    count.press("Enter")
     page.get_by_role("button", name="Commencer").click()
     page.get_by_text("Question 1 sur 1").wait_for()
     answer = page.get_by_label("Votre réponse")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -93,27 +94,13 @@ def scheduler(settings: Settings | None = None) -> ReviewScheduler:
     return review_scheduler((settings or get_settings()).sqlalchemy_url)
 
 
-# Run by KnowledgeBuild in its own process: `python -c _INDEX_CHILD <project root>`.
-_INDEX_CHILD = """
-import os, sys, threading
-sys.path.insert(0, sys.argv[1])
-if hasattr(os, "nice"):
-    os.nice(10)  # the candidate's pages and browser come first
-# The server closes our stdin when it stops, however it stops: then stop too.
-def _exit_when_stdin_closes():
-    while os.read(0, 4096):
-        pass
-    os._exit(3)
-threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
-from config import get_settings
-from knowledge.store import KnowledgeStore
-try:
-    KnowledgeStore(get_settings()).index(progress=lambda done, total, _: print("@progress", done, total, flush=True))
-except Exception as exc:
-    print("@error", f"{type(exc).__name__}: {exc}".replace(chr(10), " "), flush=True)
-    sys.exit(1)
-"""
 _ROOT = Path(__file__).resolve().parent.parent
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment (settings, .env folder kept as cwd) with the project importable."""
+    path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
 
 
 _last_activity = [0.0]  # time.monotonic() of the last start or end of an app.py run
@@ -178,7 +165,7 @@ class KnowledgeBuild:
         """None once the store is indexed, else what went wrong. In this process if no child starts."""
         try:
             child = subprocess.Popen(
-                [sys.executable, "-c", _INDEX_CHILD, str(_ROOT)],
+                [sys.executable, "-m", "knowledge.index_worker"], env=_child_environment(),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 text=True, encoding="utf-8", errors="replace",
             )  # fmt: skip
