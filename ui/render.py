@@ -61,10 +61,10 @@ def render_confidence(grade: Grade, lang: str) -> None:
         details.append(t("grade_second_opinion", lang, score=f"{grade.second_opinion:.1f}"))
     if grade.calibration_examples:
         details.append(t("grade_examples", lang, n=grade.calibration_examples))
-    if grade.prompt_version or grade.rubric_version:
-        details.append(
-            t("grade_versions", lang, prompt=grade.prompt_version or "—", rubric=grade.rubric_version or "—")
-        )
+    if grade.prompt_version:
+        details.append(t("grade_prompt_version", lang, version=grade.prompt_version))
+    if grade.rubric_version:
+        details.append(t("grade_rubric_version", lang, version=grade.rubric_version))
     if grade.confidence == Confidence.low:
         st.warning(f"{line}. {t('confidence_low_review', lang)}")
     else:
