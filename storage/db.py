@@ -143,6 +143,9 @@ def add_missing_columns(engine: Engine) -> list[str]:
                 kind = column.type.compile(dialect=engine.dialect)
                 connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
                 added.append(f"{table.name}.{column.name}")
+            for index in table.indexes:  # the indexes of the columns just added
+                if any(f"{table.name}.{column.name}" in added for column in index.columns):
+                    index.create(connection, checkfirst=True)
     return added
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, judge_reply, no_llm_settings, scripted_judge
+from sqlalchemy import inspect
 
 from coach.review import coach_grade, resolve, review_queue
 from config import Settings
@@ -135,7 +136,8 @@ def test_a_database_from_the_previous_version_gains_the_new_columns_and_keeps_it
             " VALUES ('ann', 'q1', 'fr', 'ma réponse', 'graded', 'quiz', 6.5, 0, '2026-10-01 10:00:00')"
         )
     url = f"sqlite:///{path}"
-    get_engine(url)
+    engine = get_engine(url)
+    assert "ix_attempts_review_status" in {index["name"] for index in inspect(engine).get_indexes("attempts")}
     store = AttemptStore(url)
     [attempt] = store.list("ann")
     assert attempt.answer == "ma réponse" and attempt.score == 6.5 and attempt.review_status is None
