@@ -58,6 +58,11 @@ def test_a_short_interview_turn_by_turn() -> None:
     assert user == "user" and said.startswith("Un agent combine") and interviewer == "assistant"
     assert "?" in probe  # a follow-up question about a point the answer missed
     assert [e.label for e in at.expander if e.label.startswith("Note :")]  # the answer's grade, collapsed
+    assert any(e.label == "Contester cette note" for e in at.expander)  # every grade can be disputed
+    at.text_area[0].input("Ma réponse couvrait la boucle et les outils.")
+    [send] = [b for b in at.button if b.label == "Envoyer la contestation"]
+    send.click().run()
+    assert any("un coach va la relire" in s.value for s in at.success)
     at.button(key="interview-hint").click().run()
     assert messages(at)[-2] == ("user", escape_markdown(phrase("said_hint", "fr")))
     assert messages(at)[-1][1].startswith(("Un indice", "Une piste", "Je ne peux pas"))
@@ -69,6 +74,7 @@ def test_a_short_interview_turn_by_turn() -> None:
     assert any("Note par question" in m.value for m in at.markdown)
     saved = AttemptStore(get_settings().sqlalchemy_url).list("default")
     assert [(a.mode, a.status, a.answer) for a in saved] == [("interview", "graded", ANSWER)]
+    assert saved[0].contested and saved[0].review_status == "pending"
 
 
 def test_the_interview_buttons_dont_know_and_skip(monkeypatch: pytest.MonkeyPatch) -> None:
