@@ -15,7 +15,7 @@ from pathlib import Path
 from config import Settings
 from evaluators.grade import Grade
 from question_bank.model import CalibrationSample, Question
-from question_bank.writer import write_question
+from question_bank.writer import read_saved_question, write_question
 
 MIN_SAMPLES_FOR_SPEARMAN = 3
 GradeFunction = Callable[..., Grade]
@@ -106,8 +106,13 @@ def merge_samples(existing: Sequence[CalibrationSample], new: Sequence[Calibrati
 def save_samples(
     question: Question, samples: Sequence[CalibrationSample], bank_dir: Path, *, replace_all: bool = False
 ) -> tuple[Question, Path]:
-    """Keep the samples in the question's YAML file (only its `calibration` lines change)."""
-    calibration = list(samples) if replace_all else merge_samples(question.calibration, samples)
-    updated = question.model_copy(update={"calibration": calibration}, deep=True)
+    """Keep the samples in the question's YAML file (only its `calibration` lines change).
+
+    The file as it is now is the base, not `question`: samples or edits another coach saved since
+    the bank was loaded are kept.
+    """
+    base = read_saved_question(bank_dir, question.id) or question
+    calibration = list(samples) if replace_all else merge_samples(base.calibration, samples)
+    updated = base.model_copy(update={"calibration": calibration}, deep=True)
     Question.model_validate(updated.model_dump())  # the file must still load
     return updated, write_question(bank_dir, updated)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from coach.calibration import save_samples
 from evaluators.grade import Confidence, Grade, Verdict, compute_score
-from question_bank.loader import _read_question_file
 from question_bank.model import CalibrationSample, Question
 from storage.attempts import AttemptStore, disputed_items, machine_grade_of
 from storage.db import Attempt
@@ -108,12 +107,6 @@ def resolve(
             expected_score=grade.score,
             verdicts={c.id: c.verdict.value for c in grade.criteria},
         )
-        _updated, sample_file = save_samples(_current(case.question, bank_dir), [sample], bank_dir)
+        _updated, sample_file = save_samples(case.question, [sample], bank_dir)
     return ReviewOutcome(grade, rescheduled, sample_file)
 
-
-def _current(question: Question, bank_dir: Path) -> Question:
-    """The question as its file says now: samples another coach added since the bank was loaded stay."""
-    path = bank_dir / f"{question.id}.yaml"
-    on_disk, _problems = _read_question_file(path, path.name) if path.is_file() else (None, [])
-    return on_disk or question

@@ -26,9 +26,9 @@ from question_bank.csv_rows import (
     row_to_data,
     spreadsheet_safe,
 )
-from question_bank.loader import _read_question_file, check_references, parse_yaml_text
+from question_bank.loader import check_references, parse_yaml_text
 from question_bank.model import Question
-from question_bank.writer import dump_data, question_to_data, write_question
+from question_bank.writer import dump_data, question_to_data, read_saved_question, write_question
 
 
 class ImportRefused(Exception):
@@ -220,10 +220,7 @@ def apply_import(plan: ImportPlan, bank_dir: Path, *, skip_invalid: bool = False
 
 def _keep_sample_verdicts(question: Question, bank_dir: Path) -> Question:
     """A CSV row has no per-item verdicts: keep those the replaced file had for the same samples."""
-    path = bank_dir / f"{question.id}.yaml"
-    if not question.calibration or not path.is_file():
-        return question
-    old, _problems = _read_question_file(path, path.name)
+    old = read_saved_question(bank_dir, question.id) if question.calibration else None
     if old is None:
         return question
     known = {(s.lang, s.answer.strip(), s.expected_score): s.verdicts for s in old.calibration if s.verdicts}

@@ -159,6 +159,19 @@ def question_path(bank_dir: Path, question_id: str) -> Path:
     return bank_dir / f"{question_id}.yaml"
 
 
+def read_saved_question(bank_dir: Path, question_id: str) -> Question | None:
+    """The question as its file says now; None when there is no such file or it does not load.
+
+    Writers that change one part of a question (its calibration samples, say) start from this
+    rather than from a bank loaded earlier, so another coach's edit since then is kept.
+    """
+    path = question_path(bank_dir, question_id)
+    if not path.is_file():
+        return None
+    question, _problems = _read_question_file(path, path.name)
+    return question
+
+
 def write_question(bank_dir: Path, question: Question) -> Path:
     """Save one question to `<bank_dir>/<id>.yaml` in canonical form; returns the path."""
     path = question_path(bank_dir, question.id)

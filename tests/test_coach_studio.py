@@ -70,6 +70,13 @@ def test_constant_expected_scores_give_no_spearman_instead_of_nan() -> None:
     assert run.agreement("embedded").spearman is None  # Spearman is undefined (NaN) on constant scores
 
 
+def test_saving_samples_from_a_stale_question_keeps_what_the_file_gained_since(tmp_path: Path) -> None:
+    write_question(tmp_path, QUESTION)
+    save_samples(QUESTION, [sample("saved by another coach", 5)], tmp_path)
+    updated, _ = save_samples(QUESTION, [sample("a new one", 2)], tmp_path)  # QUESTION has no samples in memory
+    assert [s.answer for s in updated.calibration] == ["saved by another coach", "a new one"]
+
+
 def test_samples_are_kept_with_the_question_and_feed_judge_eval(tmp_path: Path) -> None:
     write_question(tmp_path, QUESTION)
     first, _ = save_samples(QUESTION, [sample("a short answer", 3), sample("une réponse", 6, "fr")], tmp_path)

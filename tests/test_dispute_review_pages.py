@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
 from llm.health import Health
-from question_bank.loader import _read_question_file
+from question_bank.writer import read_saved_question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
 from ui.resources import load_bank
@@ -98,7 +98,7 @@ def test_dispute_then_review_then_the_sample_reaches_the_judge(app_with_judge: P
     coach_score = reviewed.score
     assert reviewed.review_status == "reviewed" and reviewed.machine_score == grade.score
     assert scheduler.all_cards("default")[0].last_score == coach_score
-    saved, _problems = _read_question_file(app_with_judge / f"{question.id}.yaml", question.id)
+    saved = read_saved_question(app_with_judge, question.id)
     [sample] = saved.calibration
     assert sample.answer.strip() == answer.strip() and sample.expected_score == coach_score
     assert sample.verdicts[disputed.id] == "not_met"

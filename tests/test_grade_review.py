@@ -19,8 +19,7 @@ from config import Settings
 from evaluators.grade import Confidence, Verdict
 from evaluators.service import grade_answer
 from practice.grading import Submission, SubmitResult, dispute_grade, submit_answer
-from question_bank.loader import _read_question_file
-from question_bank.writer import write_question
+from question_bank.writer import read_saved_question, write_question
 from storage.attempts import AttemptStore, grade_of, machine_grade_of
 from storage.db import dispose_engines, get_engine
 from storage.scheduling import ReviewScheduler
@@ -76,7 +75,8 @@ def test_a_disputed_grade_waits_for_the_coach_whose_grade_then_counts_everywhere
     assert settled.last_score == 9.2 and settled.reviews == 2 and settled.due > due_after_good
     assert review_queue(store, {QUESTION.id: QUESTION}) == []
 
-    question, _problems = _read_question_file(outcome.sample_file, outcome.sample_file.name)
+    question = read_saved_question(bank_dir, QUESTION.id)
+    assert outcome.sample_file == bank_dir / f"{QUESTION.id}.yaml"
     [sample] = question.calibration
     assert sample.answer == GOOD_ANSWER_EN and sample.expected_score == 9.2
     assert sample.verdicts == {"two-retrievers": "met", "rrf": "met", "measure": "partly_met"}
