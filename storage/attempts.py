@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -80,40 +81,50 @@ class AttemptStore:
 
         return self._retry(work)
 
-    def complete(self, attempt_id: int, grade: Grade) -> None:
-        def work() -> None:
+    def _change(self, attempt_id: int, change: Callable[[Attempt], None]) -> Attempt:
+        """Apply `change` to one attempt in its own transaction, retried while SQLite is locked.
+
+        Raises KeyError for an attempt that does not exist; whatever `change` raises undoes it.
+        """
+
+        def work() -> Attempt:
             with self._sessions.begin() as session:
                 attempt = session.get(Attempt, attempt_id)
                 if attempt is None:
                     raise KeyError(f"attempt {attempt_id} does not exist")
-                attempt.status = "graded"
-                attempt.score = attempt.machine_score = grade.score
-                attempt.grader = grade.grader
-                attempt.model = grade.model
-                attempt.grade_json = grade.model_dump_json()
-                attempt.grading_ms = grade.latency_ms
-                attempt.graded_at = utc_now()
-                attempt.error = None
-                attempt.confidence = grade.confidence.value
-                attempt.prompt_version, attempt.rubric_version = grade.prompt_version, grade.rubric_version
-                # A fresh grade replaces an unreviewed one; a doubtful grade waits for a coach.
-                attempt.coach_grade_json = attempt.reviewed_by = attempt.reviewed_at = None
-                low = grade.confidence == Confidence.low
-                attempt.review_status = "pending" if (low or attempt.contested) else None
+                change(attempt)
+                return attempt
 
-        self._retry(work)
+        return self._retry(work)
+
+    def complete(self, attempt_id: int, grade: Grade) -> None:
+        def record_grade(attempt: Attempt) -> None:
+            attempt.status = "graded"
+            attempt.score = attempt.machine_score = grade.score
+            attempt.grader = grade.grader
+            attempt.model = grade.model
+            attempt.grade_json = grade.model_dump_json()
+            attempt.grading_ms = grade.latency_ms
+            attempt.graded_at = utc_now()
+            attempt.error = None
+            attempt.confidence = grade.confidence.value
+            attempt.prompt_version, attempt.rubric_version = grade.prompt_version, grade.rubric_version
+            # A fresh grade replaces an unreviewed one; a doubtful grade waits for a coach.
+            attempt.coach_grade_json = attempt.reviewed_by = attempt.reviewed_at = None
+            low = grade.confidence == Confidence.low
+            attempt.review_status = "pending" if (low or attempt.contested) else None
+
+        self._change(attempt_id, record_grade)
 
     def fail(self, attempt_id: int, error: str) -> None:
-        """Grading failed: keep the answer, record why, leave it re-gradable."""
+        """Grading failed: keep the answer, record why, leave it re-gradable (an unknown attempt is ignored)."""
 
-        def work() -> None:
-            with self._sessions.begin() as session:
-                attempt = session.get(Attempt, attempt_id)
-                if attempt is not None:
-                    attempt.status = "failed"
-                    attempt.error = error[:2000]
+        def record_failure(attempt: Attempt) -> None:
+            attempt.status = "failed"
+            attempt.error = error[:2000]
 
-        self._retry(work)
+        with contextlib.suppress(KeyError):
+            self._change(attempt_id, record_failure)
 
     def dispute(self, attempt_id: int, items: list[str], note: str) -> Attempt:
         """The candidate says a grade is wrong: which rubric items, and why. The grade itself is kept."""
@@ -122,20 +133,15 @@ class AttemptStore:
         if not items and not note:
             raise ValueError("a dispute needs at least one rubric item or a reason")
 
-        def work() -> Attempt:
-            with self._sessions.begin() as session:
-                attempt = session.get(Attempt, attempt_id)
-                if attempt is None:
-                    raise KeyError(f"attempt {attempt_id} does not exist")
-                if attempt.status != "graded":
-                    raise ValueError(f"attempt {attempt_id} has no grade to dispute yet")
-                attempt.contested = True
-                attempt.contest_note = note or None
-                attempt.dispute_items = json.dumps(items)
-                attempt.review_status = "pending"
-                return attempt
+        def record_dispute(attempt: Attempt) -> None:
+            if attempt.status != "graded":
+                raise ValueError(f"attempt {attempt_id} has no grade to dispute yet")
+            attempt.contested = True
+            attempt.contest_note = note or None
+            attempt.dispute_items = json.dumps(items)
+            attempt.review_status = "pending"
 
-        return self._retry(work)
+        return self._change(attempt_id, record_dispute)
 
     def review_queue(self, limit: int = 200) -> list[Attempt]:
         """Disputed and low-confidence grades of every profile awaiting a coach: disputes first, oldest first."""
@@ -151,21 +157,16 @@ class AttemptStore:
     def resolve_review(self, attempt_id: int, coach_grade: Grade, coach: str) -> Attempt:
         """The coach's grade becomes the attempt's score (progress, scheduling); the machine's is kept."""
 
-        def work() -> Attempt:
-            with self._sessions.begin() as session:
-                attempt = session.get(Attempt, attempt_id)
-                if attempt is None:
-                    raise KeyError(f"attempt {attempt_id} does not exist")
-                if attempt.machine_score is None:
-                    attempt.machine_score = attempt.score
-                attempt.score = coach_grade.score
-                attempt.coach_grade_json = coach_grade.model_dump_json()
-                attempt.review_status = "reviewed"
-                attempt.reviewed_by = coach[:80]
-                attempt.reviewed_at = utc_now()
-                return attempt
+        def record_review(attempt: Attempt) -> None:
+            if attempt.machine_score is None:
+                attempt.machine_score = attempt.score
+            attempt.score = coach_grade.score
+            attempt.coach_grade_json = coach_grade.model_dump_json()
+            attempt.review_status = "reviewed"
+            attempt.reviewed_by = coach[:80]
+            attempt.reviewed_at = utc_now()
 
-        return self._retry(work)
+        return self._change(attempt_id, record_review)
 
     def get(self, attempt_id: int) -> Attempt | None:
         with self._sessions() as session:
