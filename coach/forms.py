@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from question_bank.csv_rows import flat_text_fields
 from question_bank.loader import check_references
 from question_bank.model import CalibrationSample, Question
 from question_bank.writer import question_path, write_question
@@ -51,18 +52,10 @@ def fits_form(question: Question) -> bool:
 def values_from_question(question: Question) -> FormValues:
     """The form filled with a question (for editing or duplicating)."""
     values = empty_values()
+    values.update(flat_text_fields(question))
     values.update(
         {
-            "id": question.id,
-            "kind": question.kind.value,
-            "level": question.level.value,
             "topics": list(question.topics),
-            "origin": question.origin or "",
-            "origin_rank": "" if question.origin_rank is None else str(question.origin_rank),
-            "prompt_fr": question.prompt.fr,
-            "prompt_en": question.prompt.en,
-            "reference_answer_fr": question.reference_answer.fr,
-            "reference_answer_en": question.reference_answer.en,
             "rubric_count": min(len(question.rubric), MAX_RUBRIC_ITEMS),
             "follow_up_count": min(len(question.follow_ups), MAX_FOLLOW_UPS),
             "sources": list(question.sources),
@@ -157,7 +150,7 @@ class SaveResult:
         return self.question is not None and not self.problems
 
 
-def check_form(
+def save_form(
     values: FormValues,
     *,
     editing_id: str | None,
@@ -166,7 +159,10 @@ def check_form(
     corpus_dir: Path | None,
     calibration: list[CalibrationSample] | None = None,
 ) -> SaveResult:
-    """Validate the form as the bank loader would; `editing_id` is None for a new question."""
+    """Validate the form as the bank loader would, then write the question file atomically.
+
+    `editing_id` is None for a new question. Nothing is written if anything is wrong.
+    """
     problems: dict[str, list[str]] = defaultdict(list)
     data = values_to_data(values, problems)
     data["calibration"] = [s.model_dump() for s in calibration or []]
@@ -185,22 +181,6 @@ def check_form(
             problems["topics" if message.startswith("unknown topic") else "sources"].append(message)
         if editing_id is None and question_path(bank_dir, question.id).exists():
             problems["id"].append(f"a question with id {question.id!r} already exists")
-    return SaveResult(question=question if not problems else None, problems=dict(problems))
-
-
-def save_form(
-    values: FormValues,
-    *,
-    editing_id: str | None,
-    bank_dir: Path,
-    topics: dict[str, dict[str, str]],
-    corpus_dir: Path | None,
-    calibration: list[CalibrationSample] | None = None,
-) -> SaveResult:
-    """Check the form, then write the question file atomically; nothing is written if anything is wrong."""
-    result = check_form(
-        values, editing_id=editing_id, bank_dir=bank_dir, topics=topics, corpus_dir=corpus_dir, calibration=calibration
-    )
-    if result.ok and result.question is not None:
-        result.path = write_question(bank_dir, result.question)
-    return result
+    if problems or question is None:
+        return SaveResult(problems=dict(problems))
+    return SaveResult(question=question, path=write_question(bank_dir, question))

@@ -96,6 +96,21 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def flat_text_fields(question: Question) -> dict[str, str]:
+    """The question's one-value fields as text, under the names the CSV columns and the studio form share."""
+    return {
+        "id": question.id,
+        "kind": question.kind.value,
+        "level": question.level.value,
+        "origin": question.origin or "",
+        "origin_rank": "" if question.origin_rank is None else str(question.origin_rank),
+        "prompt_fr": question.prompt.fr,
+        "prompt_en": question.prompt.en,
+        "reference_answer_fr": question.reference_answer.fr,
+        "reference_answer_en": question.reference_answer.en,
+    }
+
+
 def question_to_row(question: Question) -> dict[str, str]:
     rubric_lines = [
         " | ".join([item.id, _number_text(item.weight), escape_cell_text(item.text.fr),
@@ -103,16 +118,8 @@ def question_to_row(question: Question) -> dict[str, str]:
         for item in question.rubric
     ]  # fmt: skip
     return {
-        "id": question.id,
-        "kind": question.kind.value,
-        "level": question.level.value,
+        **flat_text_fields(question),
         "topics": _join_list(question.topics),
-        "origin": question.origin or "",
-        "origin_rank": "" if question.origin_rank is None else str(question.origin_rank),
-        "prompt_fr": question.prompt.fr,
-        "prompt_en": question.prompt.en,
-        "reference_answer_fr": question.reference_answer.fr,
-        "reference_answer_en": question.reference_answer.en,
         "rubric": "\n".join(rubric_lines),
         "follow_ups": "\n".join(f"{escape_cell_text(f.fr)} | {escape_cell_text(f.en)}" for f in question.follow_ups),
         "sources": _join_list(question.sources),
