@@ -8,7 +8,7 @@ from practice.progress import filter_history, history_frame, mastery_by_topic, s
 from storage.attempts import export_csv, export_json
 from ui.i18n import t
 from ui.render import escape_markdown, show_grading
-from ui.resources import attempts, load_bank, references_for, scheduler
+from ui.resources import attempts, excerpts_for, load_bank, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 lang = current_lang()
@@ -33,11 +33,10 @@ if unfinished:
             st.markdown(f"**{escape_markdown(question.prompt_in(attempt.lang) if question else attempt.question_id)}**")
             st.markdown(escape_markdown(attempt.answer[:500]))
             if question and st.button(t("progress_regrade", lang), key=f"regrade-{attempt.id}"):
-                refs, _error = references_for(question, attempt.lang)
                 events = grade_saved_attempt(
                     attempt.id, question, attempt.answer, profile=profile, store=store,
                     scheduler=scheduler(settings), settings=settings, grader=grader_mode(), expected_lang=attempt.lang,
-                    excerpts=[h.text for h in refs.hits] if refs else [],
+                    excerpts=excerpts_for(question, attempt.lang),
                 )  # fmt: skip
                 grade, error = show_grading(events, lang)
                 if grade is not None:

@@ -16,7 +16,7 @@ from ui.render import (
     render_references,
     show_grading,
 )
-from ui.resources import attempts, load_bank, references_for, scheduler, start_knowledge_build
+from ui.resources import attempts, excerpts_for, load_bank, references_for, scheduler, start_knowledge_build
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 ANSWER_CHAR_LIMIT = 20_000
@@ -101,7 +101,6 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
                 return
             if len(answer) > ANSWER_CHAR_LIMIT:
                 st.info(t("quiz_too_long", lang, limit=ANSWER_CHAR_LIMIT))
-            refs, _error = references_for(question, qlang)
             submission = Submission(
                 profile=profile, question=question, answer=answer, lang=qlang, mode="quiz", session_id=quiz.id,
                 retry_of=item.attempt_ids[-1] if item.attempt_ids else None,
@@ -110,7 +109,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
             result = SubmitResult(attempt_id=0)
             events = submit_answer(
                 submission, store=attempts(settings), scheduler=scheduler(settings), settings=settings,
-                grader=grader_mode(), excerpts=[h.text for h in refs.hits] if refs else [], result=result,
+                grader=grader_mode(), excerpts=excerpts_for(question, qlang), result=result,
             )  # fmt: skip
             grade, error = show_grading(events, lang)
             if grade is None:
@@ -143,11 +142,10 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
 
 def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
     """Grade the same saved attempt again, past the grade cache; the new grade replaces the shown one."""
-    refs, _error = references_for(question, qlang)
     events = grade_saved_attempt(
         item.attempt_ids[-1], question, item.answers[-1], profile=profile, store=attempts(settings),
         scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
-        excerpts=[h.text for h in refs.hits] if refs else [], fresh=True, expected_lang=qlang,
+        excerpts=excerpts_for(question, qlang), fresh=True, expected_lang=qlang,
     )  # fmt: skip
     grade, error = show_grading(events, lang)
     if grade is None:

@@ -229,3 +229,9 @@ def references_for(question, lang: str, k: int = 4):  # type: ignore[no-untyped-
         return references(build.retriever, question, lang, k=k), None
     except Exception as exc:  # the store may be down or corrupt; grading still works without it
         return None, f"{type(exc).__name__}: {exc}"
+
+
+def excerpts_for(question, lang: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts of the question's excerpts, for the judge; empty while the index is not ready."""
+    refs, _error = references_for(question, lang)
+    return [hit.text for hit in refs.hits] if refs else []
