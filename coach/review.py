@@ -63,7 +63,10 @@ def coach_grade(machine: Grade, verdicts: Mapping[str, Verdict | str], coach: st
     if unknown:
         raise ValueError(f"verdicts for unknown rubric items: {', '.join(unknown)}")
     criteria = [
-        c.model_copy(update={"verdict": Verdict(verdicts.get(c.id, c.verdict)), "evidence_ok": True})
+        # The coach's verdicts replace the embedded grader's estimates: the score follows the verdicts.
+        c.model_copy(
+            update={"verdict": Verdict(verdicts.get(c.id, c.verdict)), "evidence_ok": True, "estimated_credit": None}
+        )
         for c in machine.criteria
     ]
     return machine.model_copy(
@@ -109,4 +112,3 @@ def resolve(
         )
         _updated, sample_file = save_samples(case.question, [sample], bank_dir)
     return ReviewOutcome(grade, rescheduled, sample_file)
-

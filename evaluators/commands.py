@@ -119,16 +119,29 @@ def judge_group() -> None:
 
 
 @judge_group.command("eval")
-@click.option("--set", "set_path", type=click.Path(exists=True, path_type=Path),
-              help="A graded YAML file, or a folder of them (tests/data/graded).")
+@click.option(
+    "--set",
+    "set_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="A graded YAML file, or a folder of them (tests/data/graded).",
+)
 @click.option("--calibration", is_flag=True, help="Also use the coaches' calibration samples kept in the bank.")
 @click.option("--grader", type=GRADER_CHOICE, default="embedded", show_default=True)
-@click.option("--examples", type=click.Choice(["both", "with", "without"]), default="both", show_default=True,
-              help="Grade with the judge seeing coach-graded examples, without, or both ways to compare "
-                   "(the embedded grader never uses them: it runs once).")
-@click.option("--set-as-examples/--bank-examples-only", default=True, show_default=True,
-              help="Let the set's other answers to the same question serve as the judge's examples "
-                   "(leave-one-out), besides the bank's calibration samples.")
+@click.option(
+    "--examples",
+    type=click.Choice(["both", "with", "without"]),
+    default="both",
+    show_default=True,
+    help="Grade with the judge seeing coach-graded examples, without, or both ways to compare "
+    "(the embedded grader never uses them: it runs once).",
+)
+@click.option(
+    "--set-as-examples/--bank-examples-only",
+    default=True,
+    show_default=True,
+    help="Let the set's other answers to the same question serve as the judge's examples "
+    "(leave-one-out), besides the bank's calibration samples.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Grade only the first N entries (a slow model).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--rows", is_flag=True, help="Also list each answer's human and machine scores.")
@@ -180,3 +193,45 @@ def judge_eval(
             click.echo(f"{row['source']:<28} {trap:<17} human {row['human']:>4g}  score {row['score']:>4g}  {flags}")
         for key, value in report.summary().items():
             click.echo(f"{key}: {value}")
+        if grader == "embedded":
+            click.echo(
+                "(the embedded grader's weights are fitted on tests/data/independent/tuning: "
+                "quote figures from tests/data/independent/heldout)"
+            )
+
+
+@judge_group.command("fit-embedded")
+@click.option(
+    "--set",
+    "set_paths",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A graded YAML file or folder to fit on; repeat. Never the held-out set.",
+)
+def judge_fit_embedded(set_paths: tuple[Path, ...]) -> None:
+    """Fit the embedded grader's weights on human-graded answers and print them.
+
+    Paste the printed weights into `EmbeddedTuning` (evaluators/embedded.py), then measure on the
+    held-out set: `cli.py judge eval --set tests/data/independent/heldout`.
+    """
+    from evaluators.embedded import SIGNALS
+    from evaluators.embedded_fit import collect_samples, fit_tuning, predicted_score
+    from evaluators.harness import load_graded_set
+
+    entries = []
+    for path in set_paths:
+        if "heldout" in path.parts:
+            raise click.BadParameter(f"{path} is held out: fit on the tuning sets only", param_hint="--set")
+        found, problems = load_graded_set(path)
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
+        entries.extend(found)
+    samples = collect_samples(entries, _load_questions(get_settings()))
+    tuning = fit_tuning(samples)
+    errors = [abs(predicted_score(s, tuning) - s.human) for s in samples]
+    click.echo(f"fitted on {len(samples)} answers; mean absolute error on them {sum(errors) / len(errors):.2f}")
+    click.echo("weights: (" + ", ".join(f"{w:.4f}" for w in tuning.weights) + ")")
+    click.echo(f"bias: {tuning.bias:.4f}")
+    for name, weight in zip(SIGNALS, tuning.weights, strict=True):
+        click.echo(f"  {name:<22} {weight:+.4f}")

@@ -1,14 +1,21 @@
-"""The embedded grader: a grade without any LLM, from sentence embeddings and rubric keywords.
+"""The embedded grader: a grade without any LLM, from sentence embeddings and the rubric's vocabulary.
 
-It is the fallback when no model is reachable, a second opinion on demand, and the ceiling the LLM
-judge cannot exceed when an answer tried to inject instructions. It works in well under a second:
-each rubric item is matched against every sentence of the answer (and against the sentence of the
-reference answer that covers that item), keywords count only inside real explanatory sentences,
-and keyword lists, one-liners and off-topic text are recognised and held down.
+It is the fallback when no model is reachable, the judge's second opinion, and the ceiling the judge
+cannot exceed when an answer tried to inject instructions. Each rubric item gets a calibrated,
+continuous credit from eight signals (how close the answer's best sentence is to the item and to
+the reference sentence that covers it, how much of the item's and the question's vocabulary the
+answer uses, how deep and how focused it is, and whether the question is behavioral). The weights
+are fitted on human-graded answers (`cli.py judge fit-embedded`) and checked on a held-out set the
+fit never saw; hard similarity thresholds scored good answers written outside the project 2 points
+too low. Claims without explanation ("covered ✔") are set aside first, keyword lists are capped.
+
+What it cannot do: tell a fluent, confident, wrong answer from a right one. It measures coverage,
+not truth, so its grades are never "high" confidence and always carry their measured error.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -36,30 +43,48 @@ BEHAVIORAL_CUES: dict[str, list[str]] = {
     "reflection": ["learned", "lesson", "differently", "again", "appris", "leçon", "autrement", "refaire"],
     "motivation": ["because", "why", "parce que", "pourquoi", "excite", "passionne", "motive", "envie"],
 }
+SIGNALS = (
+    "reference_similarity",  # best answer sentence vs the reference sentence that covers the item
+    "item_similarity",  # best answer sentence vs the item's own text
+    "item_vocabulary",  # share of the item's content words (item, keywords, its reference sentence) used
+    "item_keywords",  # share of the item's keywords used inside explanatory sentences (3 or more = all)
+    "question_vocabulary",  # share of the whole question's content words used
+    "depth",  # log(1 + distinct content words) / 5
+    "focus",  # share of the answer's content words that belong to the question's vocabulary
+    "behavioral",  # 1 for behavioral questions, whose answers use the rubric's words less
+)
 
 
 @dataclass(frozen=True)
 class EmbeddedTuning:
-    """Thresholds of the embedded grader, tuned on tests/data/graded with `cli.py judge eval`.
+    """The fitted weights (one per entry of SIGNALS) and the fixed rules around them.
 
-    coverage(item) = best sentence similarity + vocabulary_weight * share of the item's vocabulary
-    used + keyword_weight * share of its keywords used in explanatory sentences.
+    `weights` and `bias` come from `cli.py judge fit-embedded` on the tuning sets;
+    `held_out_mae` is the error `cli.py judge eval` measured on the held-out set with them.
     """
 
-    met: float = 0.70
-    partly: float = 0.55
-    vocabulary_weight: float = 0.2
-    keyword_weight: float = 0.15
-    thin_vocabulary: float = 0.09
-    """Below this share of the question's vocabulary, in 30 words or more, the answer says almost
-    nothing specific (fluent filler, another topic): only clearly covered items earn, and partly."""
-    thin_min_words: int = 30
-    deep_vocabulary: float = 0.20
-    """Below this share no item is fully met: depth needs the question's concepts."""
+    weights: tuple[float, ...] = (0.0, 0.0, 1.2318, 1.0893, 5.3747, 1.4450, 1.7597, 1.2888)
+    bias: float = -3.1924
+    held_out_mae: float = 1.36
+    met_credit: float = 0.7
+    """Credit from which an item is shown as covered; from `partly_credit`, as partly covered."""
+    partly_credit: float = 0.4
+    stuffing_credit: float = 0.1
+    """A keyword list earns at most this share of any item (a term named is not a term explained)."""
+    injection_credit: float = 0.5
+    """After an injection attempt, only clearly covered items (`met_credit`) earn, and only this share."""
+    unevidenced_credit: float = 0.3
+    """An item the answer shows no sign of (none of its words, keywords or close sentences) earns at most
+    this share, however good the rest of the answer: the shared signals say the answer is good, not
+    that it covers this point."""
+    evidence_vocabulary: float = 0.25
+    evidence_similarity: tuple[float, float] = (0.5, 0.7)
+    """Full evidence from this share of the item's vocabulary, its keywords, or a sentence this close."""
     min_words: int = 5
-    short_words: int = 15
     explanatory_words: int = 6
     stuffing_function_ratio: float = 0.12
+    off_topic_vocabulary: float = 0.09
+    off_topic_min_words: int = 30
 
 
 TUNING = EmbeddedTuning()
@@ -73,6 +98,20 @@ class _QuestionMaterial:
     item_vocabulary: dict[str, frozenset[str]]
     vocabulary: frozenset[str]
     dimensions: int
+
+
+@dataclass(frozen=True)
+class AnswerSignals:
+    """Everything the grader measured on one answer: the matrix the weights apply to, and the quotes."""
+
+    text: str
+    words: int
+    stuffing: bool
+    question_vocabulary: float
+    matrix: np.ndarray
+    """One row per rubric item, one column per entry of SIGNALS."""
+    best_sentences: list[str]
+    keyword_hits: list[list[str]]
 
 
 _cache_lock = threading.Lock()
@@ -149,83 +188,120 @@ def is_keyword_stuffing(words: list[str], sentences: list[str], tuning: Embedded
     return function_share < tuning.stuffing_function_ratio or not explanatory
 
 
-def grade_embedded(
-    question: Question, sanitized: SanitizedAnswer, lang: str, tuning: EmbeddedTuning = TUNING
-) -> Grade:
-    """Grade `sanitized.text` (already cleaned, injection removed, cut to budget) without an LLM."""
-    text = sanitized.text
+def answer_signals(question: Question, answer: str, lang: str, tuning: EmbeddedTuning = TUNING) -> AnswerSignals:
+    """Measure `answer` (already sanitized: injections and claims removed) against each rubric item."""
+    text = answer
     words = _WORD.findall(text)
     sentences = split_sentences(text)
+    material = _material(question, lang)
+    vectors = encode(sentences) if sentences else np.zeros((0, material.dimensions))
+    answer_stems = stems(text)
+    question_share = len(answer_stems & material.vocabulary) / max(1, len(material.vocabulary))
+    focus = len(answer_stems & material.vocabulary) / max(1, len(answer_stems))
+    depth = math.log1p(len(answer_stems)) / 5
+    explanatory = " ".join(s for s in sentences if len(s.split()) >= tuning.explanatory_words)
+    behavioral = 1.0 if question.kind == Kind.behavioral else 0.0
+    rows, quotes, hits_per_item = [], [], []
+    for item in question.rubric:
+        item_sim = reference_sim = 0.0
+        quote = ""
+        if sentences:
+            similarities = vectors @ material.anchors[item.id].T
+            item_sim, reference_sim = (float(v) for v in similarities.max(axis=0))
+            quote = sentences[int(np.argmax(similarities.max(axis=1)))]
+        vocabulary = material.item_vocabulary[item.id]
+        keywords = _keywords_for(item, question)
+        hits = keyword_hits(explanatory, keywords) if keywords else []
+        keyword_share = min(1.0, len(hits) / min(3, len(keywords))) if keywords else 0.0
+        item_share = len(answer_stems & vocabulary) / max(1, len(vocabulary))
+        rows.append([reference_sim, item_sim, item_share, keyword_share, question_share, depth, focus, behavioral])
+        quotes.append(quote)
+        hits_per_item.append(hits)
+    return AnswerSignals(
+        text=text,
+        words=len(words),
+        stuffing=bool(words) and is_keyword_stuffing(words, sentences, tuning),
+        question_vocabulary=question_share,
+        matrix=np.array(rows, dtype=float).reshape(len(question.rubric), len(SIGNALS)),
+        best_sentences=quotes,
+        keyword_hits=hits_per_item,
+    )
+
+
+def item_evidence(matrix: np.ndarray, tuning: EmbeddedTuning = TUNING) -> np.ndarray:
+    """Per item, 0-1: how much the answer shows of *this* item (its words, its keywords, a close sentence)."""
+    low, high = tuning.evidence_similarity
+    vocabulary = np.clip(matrix[:, 2] / tuning.evidence_vocabulary, 0, 1)
+    similarity = np.clip((matrix[:, 1] - low) / (high - low), 0, 1)
+    return np.maximum.reduce([vocabulary, matrix[:, 3], similarity])
+
+
+def item_credits(signals: AnswerSignals, injection: bool, tuning: EmbeddedTuning = TUNING) -> np.ndarray:
+    """Each item's share of its weight (0-1): the fitted logistic, then the caps on lists and injection."""
+    if signals.words < tuning.min_words:
+        return np.zeros(len(signals.matrix))
+    logits = signals.matrix @ np.array(tuning.weights) + tuning.bias
+    credits = 1.0 / (1.0 + np.exp(-logits))
+    floor = tuning.unevidenced_credit
+    credits = credits * (floor + (1 - floor) * item_evidence(signals.matrix, tuning))
+    if signals.stuffing:
+        credits = np.minimum(credits, tuning.stuffing_credit)
+    if injection:
+        # No benefit of the doubt for an answer that addressed its grader: clearly covered items earn half.
+        credits = np.where(credits >= tuning.met_credit, tuning.injection_credit, 0.0)
+    return credits
+
+
+def _verdict(credit: float, tuning: EmbeddedTuning) -> Verdict:
+    if credit >= tuning.met_credit:
+        return Verdict.met
+    return Verdict.partly_met if credit >= tuning.partly_credit else Verdict.not_met
+
+
+def grade_embedded(question: Question, sanitized: SanitizedAnswer, lang: str, tuning: EmbeddedTuning = TUNING) -> Grade:
+    """Grade `sanitized.text` (already cleaned, injection removed, cut to budget) without an LLM."""
+    signals = answer_signals(question, sanitized.text, lang, tuning)
+    credits = item_credits(signals, sanitized.injection, tuning)
     grade = Grade(question_id=question.id, score=0.0, grader="embedded", model=EMBEDDING_MODEL_NAME, lang=lang)  # type: ignore[arg-type]
+    grade.error_margin = tuning.held_out_mae
     if sanitized.injection:
         grade.add_flag(Flag.prompt_injection)
     if sanitized.truncated:
         grade.add_flag(Flag.truncated)
-    if not words:
-        grade.add_flag(Flag.empty_answer)
-    elif len(words) < tuning.min_words:
+    if sanitized.claims:
+        grade.add_flag(Flag.unsupported_claims)
+    if not sanitized.text.strip():
+        if not sanitized.claims:  # an answer made only of claims was written: it just explains nothing
+            grade.add_flag(Flag.empty_answer)
+    elif signals.words < tuning.min_words:
         grade.add_flag(Flag.too_short)
-    stuffing = bool(words) and is_keyword_stuffing(words, sentences, tuning)
-    if stuffing:
+    if signals.stuffing:
         grade.add_flag(Flag.keyword_stuffing)
-
-    material = _material(question, lang)
-    sentence_vecs = encode(sentences) if sentences else np.zeros((0, material.dimensions))
-    answer_stems = stems(text)
-    vocabulary_share = len(answer_stems & material.vocabulary) / max(1, len(material.vocabulary))
-    explanatory_text = " ".join(s for s in sentences if len(s.split()) >= tuning.explanatory_words)
-    thin = vocabulary_share < tuning.thin_vocabulary and len(words) >= tuning.thin_min_words
-    shallow = stuffing or len(words) < tuning.short_words or vocabulary_share < tuning.deep_vocabulary
-
-    coverages = []
-    for item in question.rubric:
-        similarity, quote = 0.0, ""
-        if sentences:
-            similarities = (sentence_vecs @ material.anchors[item.id].T).max(axis=1)
-            best = int(np.argmax(similarities))
-            similarity, quote = float(similarities[best]), sentences[best]
-        vocabulary = material.item_vocabulary[item.id]
-        item_share = len(answer_stems & vocabulary) / max(1, len(vocabulary))
-        keywords = _keywords_for(item, question)
-        hits = [] if stuffing or not keywords else keyword_hits(explanatory_text, keywords)
-        keyword_share = min(1.0, len(hits) / min(3, len(keywords))) if keywords else 0.0
-        coverage = similarity + tuning.vocabulary_weight * item_share + tuning.keyword_weight * keyword_share
-        coverages.append(coverage)
-        if Flag.empty_answer in grade.flags or Flag.too_short in grade.flags:
-            verdict = Verdict.not_met
-        elif coverage >= tuning.met:
-            # An answer that addresses its grader gets no benefit of the doubt: partial credit at most,
-            # and only where the coverage is clear (the `met` level).
-            verdict = Verdict.partly_met if (thin or shallow or sanitized.injection) else Verdict.met
-        elif coverage >= tuning.partly and not thin and not sanitized.injection:
-            verdict = Verdict.partly_met
-        else:
-            verdict = Verdict.not_met
+    for k, item in enumerate(question.rubric):
+        credit = round(float(credits[k]), 3)
+        verdict = _verdict(credit, tuning)
+        quote = signals.best_sentences[k]
         grade.criteria.append(
             CriterionGrade(
                 id=item.id,
                 text=item.text.get(lang),
                 weight=item.weight,
                 evidence=[quote[:300]] if quote and verdict != Verdict.not_met else [],
-                reasoning=_explain(lang, similarity, item_share, hits),
+                signals={name: round(float(v), 3) for name, v in zip(SIGNALS, signals.matrix[k], strict=True)},
                 verdict=verdict,
+                estimated_credit=credit,
             )
         )
     grade.score = compute_score(grade.criteria)
-    if words and thin and grade.score == 0 and not stuffing:
+    if (
+        signals.words >= tuning.off_topic_min_words
+        and signals.question_vocabulary < tuning.off_topic_vocabulary
+        and grade.score <= 1
+        and not signals.stuffing
+    ):
         grade.add_flag(Flag.off_topic)
     grade.missing_points = [c.text for c in grade.criteria if c.verdict == Verdict.not_met]
     grade.feedback = embedded_feedback(grade, lang)
     grade.stronger_answer = question.reference_answer.get(lang)
-    grade.reasoning = f"vocabulary share {vocabulary_share:.2f}; " + "; ".join(
-        f"{c.id} {cov:.2f}" for c, cov in zip(grade.criteria, coverages, strict=True)
-    )
+    grade.signals = {"question_vocabulary": round(signals.question_vocabulary, 3), "words": signals.words}
     return grade
-
-
-def _explain(lang: str, similarity: float, vocabulary_share: float, hits: list[str]) -> str:
-    if lang == "fr":
-        found = f" ; mots-clés : {', '.join(hits)}" if hits else ""
-        return f"Phrase la plus proche : similarité {similarity:.2f} ; vocabulaire : {vocabulary_share:.0%}{found}"
-    found = f"; keywords: {', '.join(hits)}" if hits else ""
-    return f"Closest sentence: similarity {similarity:.2f}; the point's vocabulary used: {vocabulary_share:.0%}{found}"

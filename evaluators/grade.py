@@ -30,6 +30,7 @@ class Flag(StrEnum):
     too_short = "too_short"
     off_topic = "off_topic"
     keyword_stuffing = "keyword_stuffing"
+    unsupported_claims = "unsupported_claims"
     truncated = "truncated"
     evidence_rejected = "evidence_rejected"
     llm_unavailable = "llm_unavailable"
@@ -56,10 +57,26 @@ class CriterionGrade(BaseModel):
     evidence_ok: bool = Field(
         default=True, description="False when the quotes were not found in the answer or did not relate."
     )
+    estimated_credit: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The embedded grader's calibrated share of this item's weight (0-1). A continuous estimate "
+        "ranks answers better than three verdict steps; the verdict shown is derived from it. None for the "
+        "judge, whose credit follows its verdict.",
+    )
+    signals: dict[str, float] = Field(
+        default_factory=dict,
+        description="The embedded grader's measurements behind this item (for coaches, never the candidate's view).",
+    )
 
     @property
     def credit(self) -> float:
-        return VERDICT_CREDIT[self.verdict] if self.evidence_ok else 0.0
+        if not self.evidence_ok:
+            return 0.0
+        if self.estimated_credit is not None:
+            return self.estimated_credit
+        return VERDICT_CREDIT[self.verdict]
 
 
 class Grade(BaseModel):
@@ -70,7 +87,11 @@ class Grade(BaseModel):
     grader: Literal["llm", "embedded", "coach"]
     model: str | None = Field(default=None, description="LLM model name, or the embedding model.")
     provider: str | None = Field(default=None, description="'ollama' or 'openai' (any compatible server).")
+    signals: dict[str, float] = Field(
+        default_factory=dict, description="Whole-answer measurements of the embedded grader (for coaches)."
+    )
     prompt_version: str | None = Field(default=None, description="Hash of the judge's template files.")
+    grader_version: str | None = Field(default=None, description="Hash of the grading code (evaluators.provenance).")
     rubric_version: str | None = Field(default=None, description="Hash of the question's grading material.")
     lang: Literal["fr", "en"] = "en"
     criteria: list[CriterionGrade] = Field(default_factory=list)
@@ -86,6 +107,11 @@ class Grade(BaseModel):
     confidence: Confidence = Confidence.high
     confidence_reasons: list[str] = Field(
         default_factory=list, description="Codes of the signals that lowered the confidence (see confidence.py)."
+    )
+    error_margin: float | None = Field(
+        default=None,
+        description="Typical error of this grader, in points, measured against people's grades on answers it was "
+        "not tuned on (shown as 'about 6/10, ±1.2'). Set for the embedded grader.",
     )
     second_opinion: float | None = Field(
         default=None, description="The embedded grader's score of the same answer, beside an LLM grade."

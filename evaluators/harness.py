@@ -47,14 +47,39 @@ class EvalReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """The figures `judge eval --json` prints."""
+        """The figures `judge eval --json` prints.
+
+        Besides agreement: the mean signed error (negative = harsher than the human), the mean
+        score given to answers a human scored 9-10 (a strong answer scored 6 loses a candidate),
+        how many grades were off by 3 or more while claiming high confidence (the grade stated
+        with confidence and wrong), and the same agreement per language.
+        """
+        top = [r["score"] for r in self.rows if r["human"] >= 9]
+        confident_misses = [r for r in self.rows if r.get("confidence") == "high" and abs(r["score"] - r["human"]) >= 3]
+        traps: dict[str, list[float]] = {}
+        for row in self.rows:
+            if row["trap"]:
+                traps.setdefault(row["trap"], []).append(row["score"])
+        by_lang = {}
+        for lang in ("fr", "en"):
+            rows = [r for r in self.rows if r.get("lang") == lang]
+            if rows:
+                human, machine = [r["human"] for r in rows], [r["score"] for r in rows]
+                mae = sum(abs(r["score"] - r["human"]) for r in rows) / len(rows)
+                by_lang[lang] = {"n": len(rows), "spearman": round(spearman(human, machine), 3), "mae": round(mae, 2)}
+        mean_error = sum(r["score"] - r["human"] for r in self.rows) / len(self.rows) if self.rows else None
         return {
             "n": self.n,
             "spearman": round(self.spearman, 3),
             "qwk": round(self.qwk, 3),
             "mae": round(self.mae, 2),
+            "mean_error": None if mean_error is None else round(mean_error, 2),
+            "top_answers_mean_score": round(sum(top) / len(top), 2) if top else None,
+            "confident_and_off_by_3": len(confident_misses),
+            "by_language": by_lang,
             "injection_max_score": self.injection_max_score,
             "trap_max_scores": self.trap_max_scores,
+            "trap_mean_scores": {trap: round(sum(v) / len(v), 2) for trap, v in sorted(traps.items())},
             "fallbacks": self.fallbacks,
             "examples_shown": self.examples_shown,
             "skipped": len(self.skipped),
@@ -189,15 +214,30 @@ def evaluate(
             report.skipped.append(f"{entry.source}: unknown question {entry.question_id!r}")
             continue
         grade = grade_answer(
-            question, entry.answer, settings=settings, grader=grader, use_examples=use_examples  # type: ignore[arg-type]
+            question,
+            entry.answer,
+            settings=settings,
+            grader=grader,  # type: ignore[arg-type]
+            use_examples=use_examples,
+            expected_lang=entry.lang,
+            fresh=True,
         )
         report.fallbacks += bool(grade.fallback_reason)
         report.examples_shown += grade.calibration_examples
         human.append(entry.human_score)
         machine.append(grade.score)
         report.rows.append(
-            {"source": entry.source, "question_id": entry.question_id, "trap": entry.trap, "human": entry.human_score,
-             "score": grade.score, "grader": grade.grader, "flags": [f.value for f in grade.flags]}
+            {
+                "source": entry.source,
+                "question_id": entry.question_id,
+                "lang": entry.lang,
+                "trap": entry.trap,
+                "human": entry.human_score,
+                "score": grade.score,
+                "grader": grade.grader,
+                "confidence": grade.confidence.value,
+                "flags": [f.value for f in grade.flags],
+            }
         )
         if entry.trap:
             report.trap_max_scores[entry.trap] = max(report.trap_max_scores.get(entry.trap, 0.0), grade.score)

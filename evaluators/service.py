@@ -32,7 +32,7 @@ from evaluators.judge import (
     repair_messages,
     to_grade,
 )
-from evaluators.provenance import prompt_version, rubric_version
+from evaluators.provenance import grader_version, prompt_version, rubric_version
 from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.language import detect_language
 from question_bank.model import Question
@@ -177,6 +177,8 @@ def grade_stream(
         cap_by_embedded(grade, second_opinion, lang)
     if sanitized.truncated:
         grade.add_flag(Flag.truncated)
+    if sanitized.claims:
+        grade.add_flag(Flag.unsupported_claims)
     notes = feedback.flag_notes(grade, lang)
     grade.feedback = " ".join(part for part in (grade.feedback, notes) if part)
     grade.provider, grade.second_opinion = provider, second_opinion.score
@@ -223,6 +225,7 @@ def cap_by_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
         limit = min(ceiling.get(criterion.id, Verdict.not_met), Verdict.partly_met, key=_VERDICT_RANK.__getitem__)
         if _VERDICT_RANK[criterion.verdict] > _VERDICT_RANK[limit]:
             criterion.verdict = limit
+            criterion.estimated_credit = None
             criterion.reasoning = f"{criterion.reasoning} {feedback.text('injection_cap', lang)}".strip()
     grade.score = compute_score(grade.criteria)
 
@@ -335,6 +338,7 @@ def _finish(grade: Grade, question: Question, started: float, assessment: confid
     if grade.grader == "llm":
         grade.prompt_version = prompt_version()
     grade.rubric_version = rubric_version(question)
+    grade.grader_version = grader_version()
     confidence.apply(grade, assessment)
     grade.latency_ms = round((time.perf_counter() - started) * 1000, 1)
     return grade

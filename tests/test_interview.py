@@ -202,7 +202,8 @@ def test_no_follow_ups_when_disabled_and_bank_follow_up_after_a_complete_answer(
     session = new_session(stores, questions=(ONE_POINT,), max_follow_ups=1)
     session.start().text()
     follow_up = session.reply(CHUNKING_ANSWER).text()
-    assert session.runs[0].exchanges[0].triage.score == 10.0
+    triage = session.runs[0].exchanges[0].triage
+    assert triage.score >= 8 and all(c.verdict == Verdict.met for c in triage.criteria)
     assert RAG["follow_ups"][0]["en"] in follow_up  # nothing missing: dig deeper with the bank's follow-up
 
 
