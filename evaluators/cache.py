@@ -1,10 +1,11 @@
 """The grade cache: an identical answer to an unchanged question, graded by an unchanged grader,
 gets the stored grade back at once instead of a new model call.
 
-"Unchanged" is what the key covers: the grader and its model, the judge's prompt files (their
-hash), the question's grading material (its hash), the answer, the excerpts and the coach-graded
-examples shown to the judge. Change any of them and the answer is graded afresh. Grades are files,
-one per key, under the data directory: nothing to migrate, and safe to delete.
+"Unchanged" is what the key covers: the grader's code (a hash of every grading module, its
+thresholds, guards, fitted weights and prompt files) and its model, the question's grading
+material (its hash), the answer, the excerpts and the coach-graded examples shown to the judge.
+Change any of them and the answer is graded afresh. Grades are files, one per key, under the data
+directory: nothing to migrate, and safe to delete.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from evaluators.examples import GradedExample
 from evaluators.grade import Grade
-from evaluators.provenance import EMBEDDED_GRADER_VERSION, grade_cache_key, prompt_version, rubric_version
+from evaluators.provenance import grade_cache_key, grader_version, prompt_version, rubric_version
 from question_bank.model import Question
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,10 @@ def llm_grade_key(
 ) -> str:
     examples_material = [[e.answer, e.score, e.lang, e.verdicts] for e in examples]
     return grade_cache_key(
-        "llm", provider, model_name, prompt_version(), rubric_version(question), lang, answer, excerpts,
-        examples_material,
+        "llm", grader_version(), provider, model_name, prompt_version(), rubric_version(question), lang, answer,
+        excerpts, examples_material,
     )  # fmt: skip
 
 
 def embedded_grade_key(question: Question, answer: str, *, model_name: str, lang: str) -> str:
-    return grade_cache_key("embedded", EMBEDDED_GRADER_VERSION, model_name, rubric_version(question), lang, answer)
+    return grade_cache_key("embedded", grader_version(), model_name, rubric_version(question), lang, answer)

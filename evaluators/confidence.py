@@ -6,6 +6,10 @@ check; the judge's reply had to be repaired, or the LLM was unreachable and the 
 answered; the answer is in another language than the question was asked in; the answer is very
 short or very long; it tried to instruct the grader. A low-confidence grade is shown as such and
 queued for a coach's review.
+
+The embedded grader measures coverage, not truth: a fluent, confident, wrong answer fools it. Its
+grades are therefore never "high" (reason "estimate"), apart from the empty or near-empty answer
+it scores 0, and they carry the error measured on the held-out set ("about 6/10, ±1.4").
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from evaluators.grade import Confidence, Flag, Grade
 
 DISAGREEMENT_MARGIN = 3.0
 """Points out of 10 between the judge and the embedded grader beyond which a grade is doubtful
-(the embedded grader's mean absolute error against human grades is ~1.5: twice that is a real
+(the embedded grader's mean absolute error on held-out human grades is ~1.4: twice that is a real
 disagreement, not noise)."""
 SHORT_ANSWER_WORDS = 15
 LONG_ANSWER_WORDS = 900
 
 STRONG = {"disagreement", "prompt_injection", "evidence_mostly_rejected"}
 """Signals that alone make a grade low-confidence; any two weak ones do too."""
+CAPPING = {"estimate"}
+"""Signals that keep a grade from "high" without counting towards "low": every offline grade has
+one, and a coach's queue flooded with every offline grade would be read by nobody."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,11 @@ def assess(grade: Grade, *, second_opinion: float | None, answer_words: int, exp
         reasons.append("short")
     if answer_words > LONG_ANSWER_WORDS or Flag.truncated in grade.flags:
         reasons.append("long")
+    lowering = [r for r in reasons if r not in CAPPING]
+    if grade.grader == "embedded" and not ({Flag.empty_answer, Flag.too_short} & set(grade.flags)):
+        reasons.append("estimate")
     strong = [r for r in reasons if r in STRONG]
-    if strong or len(reasons) >= 2:
+    if strong or len(lowering) >= 2:
         level = Confidence.low
     elif reasons:
         level = Confidence.medium

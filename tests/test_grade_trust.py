@@ -93,6 +93,38 @@ def test_a_changed_prompt_file_invalidates_the_stored_grade(
     assert second.prompt_version != first.prompt_version and first.prompt_version.startswith("judge-")
 
 
+def test_a_change_to_the_grading_code_changes_the_grader_version(tmp_path: Path) -> None:
+    """Thresholds, guard patterns and fitted weights live in code: the version hashes the code itself."""
+    code = tmp_path / "evaluators"
+    shutil.copytree(provenance.GRADER_SOURCES[0], code, ignore=shutil.ignore_patterns("__pycache__"))
+    before = provenance.code_version([code])
+    assert provenance.code_version([code]) == before  # stable
+    embedded = code / "embedded.py"
+    source = embedded.read_text(encoding="utf-8")
+    assert "met_credit: float = 0.7" in source
+    embedded.write_text(source.replace("met_credit: float = 0.7", "met_credit: float = 0.8"), encoding="utf-8")
+    after_threshold = provenance.code_version([code])
+    (code / "guards_extra.py").write_text("PATTERN = 'x'\n", encoding="utf-8")
+    assert len({before, after_threshold, provenance.code_version([code])}) == 3
+    assert provenance.grader_version().startswith("grader-")
+
+
+@pytest.mark.parametrize("grader", ["llm", "embedded"])
+def test_a_new_grader_version_stops_the_cache_serving_old_grades(
+    grader: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evaluators import cache as cache_module
+
+    cache = GradeCache(settings.data_dir / "grades")
+    judge = scripted_judge(GOOD_REPLY_EN, GOOD_REPLY_EN)
+    kwargs = {"chat_model": judge} if grader == "llm" else {}
+    first = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader=grader, cache=cache, **kwargs)
+    assert grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader=grader, cache=cache, **kwargs).cached
+    monkeypatch.setattr(cache_module, "grader_version", lambda: "grader-changed")
+    again = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader=grader, cache=cache, **kwargs)
+    assert not again.cached and first.grader_version == provenance.grader_version()
+
+
 def test_fallback_grades_are_not_cached(settings: Settings) -> None:
     cache = GradeCache(settings.data_dir / "grades")
     assert grade_with(scripted_judge("nope", "nope"), GOOD_ANSWER_EN, settings, cache).grader == "embedded"
@@ -136,7 +168,8 @@ def test_a_repaired_reply_is_medium_confidence(settings: Settings) -> None:
 def test_a_fallback_grade_says_so_in_its_confidence(settings: Settings) -> None:
     grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="auto")  # nothing listens on the port
     assert grade.grader == "embedded" and grade.fallback_reason
-    assert grade.confidence == Confidence.medium and grade.confidence_reasons == ["fallback"]
+    # medium, not low: "estimate" (the built-in grader cannot check correctness) caps, it does not pile up
+    assert grade.confidence == Confidence.medium and grade.confidence_reasons == ["fallback", "estimate"]
 
 
 def test_an_answer_in_another_language_than_the_question_lowers_confidence(settings: Settings) -> None:
