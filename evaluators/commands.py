@@ -67,8 +67,13 @@ def _print_grade(grade) -> None:  # type: ignore[no-untyped-def]
 @click.option(
     "--answer-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the answer from a file."
 )
+@click.option(
+    "--batch", "batch_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Grade a JSONL file: one {"question": ID, "answer": ...} or {"prompt", "reference", "key_points", '
+    '"answer"} per line; prints one grade per line, in order.',
+)  # fmt: skip
 @click.option("--grader", type=GRADER_CHOICE, default="auto", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the grade as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the grade as JSON (with --batch: one JSON per line).")
 def grade_command(
     question_id: str | None,
     prompt: str | None,
@@ -76,10 +81,16 @@ def grade_command(
     key_points: tuple[str, ...],
     answer: str | None,
     answer_file: Path | None,
+    batch_file: Path | None,
     grader: str,
     as_json: bool,
 ) -> None:
-    """Grade one answer against a bank question or an ad-hoc rubric."""
+    """Grade one answer against a bank question or an ad-hoc rubric, or a whole file with --batch."""
+    if batch_file is not None:
+        if any(v for v in (question_id, prompt, reference, key_points, answer, answer_file)):
+            raise click.UsageError("--batch takes the questions and answers from the file: give no other input.")
+        _grade_batch(batch_file, grader, as_json)
+        return
     if (answer is None) == (answer_file is None):
         raise click.UsageError("Give the answer with exactly one of --answer TEXT or --answer-file FILE.")
     if question_id and (prompt or reference or key_points):
@@ -111,6 +122,43 @@ def grade_command(
         click.echo(grade.model_dump_json(indent=2))
     else:
         _print_grade(grade)
+
+
+def _grade_batch(batch_file: Path, grader: str, as_json: bool) -> None:
+    from evaluators.batch import grade_batch
+
+    settings = get_settings()
+    try:
+        lines = batch_file.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{batch_file} is not UTF-8 text (byte {exc.start})", param_hint="--batch") from exc
+    errors = 0
+    results = grade_batch(lines, settings=settings, grader=grader, questions=_load_questions(settings),
+                          adhoc=_adhoc_question)  # fmt: skip
+    for result in results:
+        errors += result.error is not None
+        if as_json:
+            click.echo(result.as_json())
+        elif result.grade is None:
+            click.echo(f"line {result.line}: error: {result.error}")
+        else:
+            grade = result.grade
+            click.echo(f"line {result.line}: {grade.score:g}/10 ({grade.grader}, confidence {grade.confidence.value})")
+    if errors:
+        click.echo(f"{batch_file}: {errors} line(s) could not be graded; see their error objects.", err=True)
+        sys.exit(1)
+
+
+def _echo_figures(figures: dict, indent: str = "") -> None:
+    """Nested figures (per language, per part) as an indented list, one figure per line."""
+    for key, value in figures.items():
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            click.echo(f"{indent}{key}:")
+            for name, sub in value.items():
+                click.echo(f"{indent}  {name}:")
+                _echo_figures(sub, indent + "    ")
+        else:
+            click.echo(f"{indent}{key}: {value}")
 
 
 @click.group("judge")
@@ -191,8 +239,7 @@ def judge_eval(
             flags = ",".join(row["flags"])
             trap = row["trap"] or ""
             click.echo(f"{row['source']:<28} {trap:<17} human {row['human']:>4g}  score {row['score']:>4g}  {flags}")
-        for key, value in report.summary().items():
-            click.echo(f"{key}: {value}")
+        _echo_figures(report.summary())
         if grader == "embedded":
             click.echo(
                 "(the embedded grader's weights are fitted on tests/data/independent/tuning: "

@@ -31,6 +31,8 @@ class GradedEntry:
     trap: str | None
     note: str
     source: str
+    part: str = ""
+    """The sub-folder of the set the entry came from ("tuning", "heldout"), if any."""
 
 
 @dataclass
@@ -47,36 +49,18 @@ class EvalReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """The figures `judge eval --json` prints.
-
-        Besides agreement: the mean signed error (negative = harsher than the human), the mean
-        score given to answers a human scored 9-10 (a strong answer scored 6 loses a candidate),
-        how many grades were off by 3 or more while claiming high confidence (the grade stated
-        with confidence and wrong), and the same agreement per language.
-        """
-        top = [r["score"] for r in self.rows if r["human"] >= 9]
-        confident_misses = [r for r in self.rows if r.get("confidence") == "high" and abs(r["score"] - r["human"]) >= 3]
+        """The figures `judge eval --json` prints: agreement overall, per language and per part
+        (the sub-folders of the set, such as tuning/ and heldout/), and the traps' scores."""
         traps: dict[str, list[float]] = {}
         for row in self.rows:
             if row["trap"]:
                 traps.setdefault(row["trap"], []).append(row["score"])
-        by_lang = {}
-        for lang in ("fr", "en"):
-            rows = [r for r in self.rows if r.get("lang") == lang]
-            if rows:
-                human, machine = [r["human"] for r in rows], [r["score"] for r in rows]
-                mae = sum(abs(r["score"] - r["human"]) for r in rows) / len(rows)
-                by_lang[lang] = {"n": len(rows), "spearman": round(spearman(human, machine), 3), "mae": round(mae, 2)}
-        mean_error = sum(r["score"] - r["human"] for r in self.rows) / len(self.rows) if self.rows else None
+        parts = sorted({r["part"] for r in self.rows if r.get("part")})
+        languages = [lang for lang in ("fr", "en") if any(r.get("lang") == lang for r in self.rows)]
         return {
-            "n": self.n,
-            "spearman": round(self.spearman, 3),
-            "qwk": round(self.qwk, 3),
-            "mae": round(self.mae, 2),
-            "mean_error": None if mean_error is None else round(mean_error, 2),
-            "top_answers_mean_score": round(sum(top) / len(top), 2) if top else None,
-            "confident_and_off_by_3": len(confident_misses),
-            "by_language": by_lang,
+            **agreement(self.rows),
+            "by_language": {lang: agreement(self.rows, lang=lang) for lang in languages},
+            **({"by_part": {part: _part_figures(self.rows, part) for part in parts}} if len(parts) > 1 else {}),
             "injection_max_score": self.injection_max_score,
             "trap_max_scores": self.trap_max_scores,
             "trap_mean_scores": {trap: round(sum(v) / len(v), 2) for trap, v in sorted(traps.items())},
@@ -86,14 +70,50 @@ class EvalReport:
         }
 
 
+def agreement(rows: list[dict[str, Any]], *, lang: str | None = None) -> dict[str, Any]:
+    """How close the machine's scores are to the human ones on `rows` (one language if given).
+
+    Besides Spearman, QWK and MAE: the mean signed error (negative = harsher than the person),
+    the mean score given to answers a person scored 9-10 (a strong answer scored 6 loses a
+    candidate), and how many grades were off by 3 or more while saying "high" confidence.
+    """
+    rows = [r for r in rows if lang is None or r.get("lang") == lang]
+    if not rows:
+        return {"n": 0}
+    human, machine = [r["human"] for r in rows], [r["score"] for r in rows]
+    top = [r["score"] for r in rows if r["human"] >= 9]
+    qwk = quadratic_weighted_kappa([_round_half_up(h) for h in human], [_round_half_up(m) for m in machine])
+    confident_misses = [r for r in rows if r.get("confidence") == "high" and abs(r["score"] - r["human"]) >= 3]
+    return {
+        "n": len(rows),
+        "spearman": round(spearman(human, machine), 3),
+        "qwk": round(qwk, 3),
+        "mae": round(sum(abs(m - h) for h, m in zip(human, machine, strict=True)) / len(rows), 2),
+        "mean_error": round(sum(m - h for h, m in zip(human, machine, strict=True)) / len(rows), 2),
+        "top_answers_mean_score": round(sum(top) / len(top), 2) if top else None,
+        "confident_and_off_by_3": len(confident_misses),
+    }
+
+
+def _part_figures(rows: list[dict[str, Any]], part: str) -> dict[str, Any]:
+    mine = [r for r in rows if r.get("part") == part]
+    return {**agreement(mine), "by_language": {lang: agreement(mine, lang=lang) for lang in ("fr", "en")}}
+
+
 def load_graded_set(path: Path) -> tuple[list[GradedEntry], list[str]]:
-    """Entries from one YAML file or every `*.yaml` of a folder, and the problems found on the way."""
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    """Entries from one YAML file or every `*.yaml` under a folder, and the problems found on the way.
+
+    Files in sub-folders (tests/data/independent/tuning, .../heldout) carry the sub-folder as their
+    part, so `judge eval` reports each part's figures beside the whole.
+    """
+    files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
     entries: list[GradedEntry] = []
     problems: list[str] = []
     if not path.exists():
         return [], [f"{path}: no such file or folder"]
     for file in files:
+        part = str(file.parent.relative_to(path)) if path.is_dir() and file.parent != path else ""
+        name = f"{part}/{file.name}" if part else file.name
         try:
             data = yaml.safe_load(file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
@@ -114,7 +134,8 @@ def load_graded_set(path: Path) -> tuple[list[GradedEntry], list[str]]:
                         human_score=float(raw["human_score"]),
                         trap=raw.get("trap") or None,
                         note=str(raw.get("note") or ""),
-                        source=f"{file.name}#{position}",
+                        source=f"{name}#{position}",
+                        part=part,
                     )
                 )
             except (KeyError, TypeError, ValueError) as exc:
@@ -229,6 +250,7 @@ def evaluate(
         report.rows.append(
             {
                 "source": entry.source,
+                "part": getattr(entry, "part", ""),  # calibration samples have no part
                 "question_id": entry.question_id,
                 "lang": entry.lang,
                 "trap": entry.trap,

@@ -72,3 +72,27 @@ def test_evaluate_ranks_answers_and_reports_traps(agentprep_data_dir: Path) -> N
     summary = report.summary()
     assert set(summary) >= {"n", "spearman", "qwk", "mae", "injection_max_score"}
     assert [row["grader"] for row in report.rows] == ["embedded"] * 5
+
+
+def test_parts_and_languages_get_their_own_figures(agentprep_data_dir: Path) -> None:
+    """tuning/ and heldout/ of one folder are reported apart: figures on fitted data flatter."""
+    keys = ("question_id", "lang", "human_score", "answer")
+    parts = {
+        "tuning": [(QUESTION.id, "en", 9, GOOD_ANSWER_EN), (QUESTION.id, "en", 2, WEAK_ANSWER_EN)],
+        "heldout": [(QUESTION.id, "fr", 9, GOOD_ANSWER_FR), (QUESTION.id, "en", 0, "RRF")],
+    }
+    for part, rows in parts.items():
+        (agentprep_data_dir / "set" / part).mkdir(parents=True)
+        write(agentprep_data_dir / "set" / part / "a.yaml",
+              yaml.safe_dump([dict(zip(keys, r, strict=True)) for r in rows], allow_unicode=True))  # fmt: skip
+    entries, problems = load_graded_set(agentprep_data_dir / "set")
+    assert not problems and [e.source for e in entries] == ["heldout/a.yaml#1", "heldout/a.yaml#2",
+                                                            "tuning/a.yaml#1", "tuning/a.yaml#2"]  # fmt: skip
+    report = evaluate(entries, {QUESTION.id: QUESTION}, Settings(data_dir=agentprep_data_dir), grader="embedded")
+    summary = report.summary()
+    assert set(summary["by_part"]) == {"tuning", "heldout"} and summary["by_part"]["heldout"]["n"] == 2
+    assert summary["by_language"]["fr"]["n"] == 1 and summary["by_language"]["en"]["n"] == 3
+    by_hand = sum(r["score"] - r["human"] for r in report.rows) / 4
+    assert summary["mean_error"] == round(by_hand, 2)
+    heldout_rows = [r for r in report.rows if r["part"] == "heldout"]
+    assert summary["by_part"]["heldout"]["mae"] == round(sum(abs(r["score"] - r["human"]) for r in heldout_rows) / 2, 2)

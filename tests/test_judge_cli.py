@@ -151,3 +151,35 @@ def test_judge_eval_compares_the_judge_with_and_without_coach_examples(
     assert "coach score 9.0/10" not in with_examples[0]  # leave-one-out: never its own grade
     code, out, _ = run("judge", "eval", "--set", str(graded), "--grader", "embedded", "--json")
     assert code == 0 and "examples_shown" in json.loads(out) and "with_examples" not in json.loads(out)
+
+
+def test_a_batch_is_graded_in_order_with_errors_in_place(tmp_path: Path, bank_with_test_question: Path) -> None:
+    lines = [
+        {"question": QUESTION.id, "answer": GOOD_ANSWER_EN, "lang": "en"},
+        {"question": QUESTION.id, "answer": WEAK_ANSWER_EN},
+        {"question": "no-such-question", "answer": "x"},
+        {"prompt": "What does temperature do?", "reference": "Temperature divides the logits before the softmax.",
+         "key_points": ["Temperature rescales the logits before the softmax."],
+         "answer": "Temperature rescales the logits before the softmax; low values make sampling greedier."},
+        {"prompt": "Q", "reference": "R", "answer": "no key points"},
+    ]  # fmt: skip
+    batch = tmp_path / "class.jsonl"
+    batch.write_text("\n".join([*(json.dumps(x) for x in lines[:2]), "", "{oops", *(json.dumps(x) for x in lines[2:])]))
+    code, out, err = run("grade", "--batch", str(batch), "--grader", "embedded", "--json")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["line"] for r in results] == [1, 2, 4, 5, 6, 7]  # the blank line 3 is skipped, nothing else
+    good, weak, bad_json, unknown, adhoc, no_points = results
+    single = json.loads(run("grade", "--question", QUESTION.id, "--answer", GOOD_ANSWER_EN, "--grader", "embedded",
+                            "--json")[1])  # fmt: skip
+    assert good["score"] == single["score"] and good["score"] > weak["score"]  # same grade as one at a time
+    assert "not valid JSON" in bad_json["error"] and "no-such-question" in unknown["error"]
+    assert adhoc["question_id"] == "adhoc" and adhoc["score"] > 0
+    assert "key_points" in no_points["error"]
+    assert code == 1 and "3 line(s) could not be graded" in err
+
+
+def test_a_batch_refuses_other_inputs(tmp_path: Path, bank_with_test_question: Path) -> None:
+    batch = tmp_path / "class.jsonl"
+    batch.write_text("{}\n")
+    code, _, err = run("grade", "--batch", str(batch), "--answer", "x")
+    assert code == 2 and "give no other input" in err
