@@ -10,8 +10,9 @@ from interview.prompting import without_images
 from interview.report import build_report, exchange_grade, report_markdown
 from interview.session import InterviewSession, Turn
 from ui.dispute import render_dispute
+from ui.grade_view import render_grade
 from ui.i18n import t
-from ui.render import escape_markdown, render_grade, safe_model_markdown
+from ui.render import escape_markdown, safe_model_markdown
 from ui.resources import attempts, knowledge, load_bank, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
@@ -86,7 +87,8 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
         st.markdown(escape_markdown(turn.text))
         if turn.run_index is None or turn.exchange_index is None:
             return
-        pending = session.runs[turn.run_index].exchanges[turn.exchange_index].pending
+        exchange = session.runs[turn.run_index].exchanges[turn.exchange_index]
+        pending = exchange.pending
         if pending is None:
             return
         if not pending.done:
@@ -95,7 +97,7 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
             st.caption(t("interview_grading_failed", lang, error=pending.error or "?"))
         else:
             with st.expander(t("interview_grade", lang, score=f"{pending.grade.score:.1f}")):
-                render_grade(pending.grade, lang, show_reasoning=False)
+                render_grade(pending.grade, lang, answer=exchange.graded_text, show_reasoning=False)
             if pending.result.attempt_id:
                 render_dispute(pending.result.attempt_id, pending.grade, lang, attempts(settings), scheduler(settings))
 
@@ -119,7 +121,7 @@ def show_report(session: InterviewSession) -> None:
         grade = next((exchange_grade(e) for e in reversed(run.exchanges) if exchange_grade(e)), None)
         if grade is not None:
             with st.expander(t("interview_question_grade", lang, n=run.number)):
-                render_grade(grade, lang, show_reasoning=False)
+                render_grade(grade, lang, answer=run.cumulative_answer, show_reasoning=False)
     left, right = st.columns(2)
     left.download_button(
         t("interview_download", lang), report.markdown(), file_name=f"interview-{session.id[:8]}.md",

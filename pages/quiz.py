@@ -8,14 +8,9 @@ import streamlit as st
 from practice.grading import Submission, SubmitResult, grade_saved_attempt, submit_answer
 from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
 from ui.dispute import render_dispute
+from ui.grade_view import passages_from, render_grade
 from ui.i18n import t
-from ui.render import (
-    escape_markdown,
-    render_attempts_side_by_side,
-    render_grade,
-    render_references,
-    show_grading,
-)
+from ui.render import escape_markdown, render_attempts_side_by_side, render_references, show_grading
 from ui.resources import attempts, excerpts_for, load_bank, references_for, scheduler, start_knowledge_build
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
@@ -123,7 +118,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     grade = item.grades[-1]
     if len(item.grades) >= 2:
         render_attempts_side_by_side(item.answers, item.grades, lang)
-    render_grade(grade, lang)
+    render_grade(grade, lang, answer=item.answers[-1], passages=passages_from(references_for(question, qlang)[0]))
     if grade.grader == "llm" and st.button(t("grade_fresh", lang), key=f"fresh-{item.attempt_ids[-1]}"):
         fresh_grade(item, question, qlang)
     render_dispute(item.attempt_ids[-1], grade, lang, attempts(settings), scheduler(settings))

@@ -71,7 +71,9 @@ def test_dispute_then_review_then_the_sample_reaches_the_judge(app_with_judge: P
     at = click(at, "Soumettre")
     grade = item.grades[0]
     shown = " ".join(c.value for c in [*at.caption, *at.warning])
-    assert "Noté par RecordingJudge" in shown and "prompt judge-" in shown, shown
+    assert "Noté par RecordingJudge" in shown and "prompt judge-" not in shown, shown  # hashes: coaches only
+    details = " ".join(c.value for c in at.get("code"))
+    assert '"prompt_version": "judge-' in details and '"grader_version": "grader-' in details
     assert f"Confiance : {ui_confidence[grade.confidence.value]}" in shown, (grade.confidence, grade.confidence_reasons)
     assert "coach score" not in RecordingJudge.prompts[0]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 import streamlit as st
 
-from evaluators.grade import Confidence, Flag, Grade
+from evaluators.grade import Flag, Grade
 from ui.i18n import t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
@@ -49,76 +48,6 @@ def grade_origin(grade: Grade, lang: str, *, machine_score: float | None = None)
     if grade.fallback_reason:
         return t("grade_by_embedded_fallback", lang)
     return t("grade_by_embedded", lang)
-
-
-def render_confidence(grade: Grade, lang: str) -> None:
-    """The confidence next to the score, with its reasons; a low one says a coach will review it."""
-    level = t(f"confidence_{grade.confidence.value}", lang)
-    reasons = ", ".join(t(f"confidence_reason_{code}", lang) for code in grade.confidence_reasons)
-    line = t("confidence_label", lang, level=level) + (f" — {reasons}" if reasons else "")
-    details = []
-    if grade.second_opinion is not None:
-        details.append(t("grade_second_opinion", lang, score=f"{grade.second_opinion:.1f}"))
-    if grade.calibration_examples:
-        details.append(t("grade_examples", lang, n=grade.calibration_examples))
-    if grade.prompt_version:
-        details.append(t("grade_prompt_version", lang, version=grade.prompt_version))
-    if grade.rubric_version:
-        details.append(t("grade_rubric_version", lang, version=grade.rubric_version))
-    if grade.confidence == Confidence.low:
-        st.warning(f"{line}. {t('confidence_low_review', lang)}")
-    else:
-        st.caption(line)
-    if details:
-        st.caption(" · ".join(details))
-
-
-def render_grade(grade: Grade, lang: str, *, show_reasoning: bool = True, machine_score: float | None = None) -> None:
-    """Origin and confidence, score, rubric table with verdicts and evidence, missing points, feedback.
-
-    `machine_score` is the machine's score when `grade` is a coach's grade replacing it.
-    """
-    st.markdown(f"### {t('grade_score', lang)} : :{score_colour(grade.score)}[{grade.score:.1f}/10]")
-    st.caption(escape_markdown(grade_origin(grade, lang, machine_score=machine_score)))
-    render_confidence(grade, lang)
-    if grade.cached:
-        st.caption(t("grade_cached", lang))
-    if grade.fallback_reason:
-        st.warning(t("grade_fallback", lang, reason=grade.fallback_reason))
-    for flag in grade.flags:
-        message = t(f"flag_{flag.value}", lang)
-        (st.error if flag.value == "prompt_injection" else st.info)(message)
-    if show_reasoning and grade.reasoning:
-        with st.expander(t("grade_reasoning", lang)):
-            st.markdown(safe_model_markdown(grade.reasoning))
-    if grade.criteria:
-        st.markdown(f"**{t('grade_rubric', lang)}**")
-        rows = []
-        for c in grade.criteria:
-            evidence = " / ".join(f"« {q} »" for q in c.evidence) or t("grade_no_evidence", lang)
-            if not c.evidence_ok:
-                evidence += f" ({t('grade_evidence_rejected', lang)})"
-            rows.append(
-                {
-                    t("grade_point", lang): c.text,
-                    t("grade_weight", lang): c.weight,
-                    t("grade_verdict", lang): t(f"verdict_{c.verdict.value}", lang),
-                    t("grade_evidence", lang): evidence,
-                }
-            )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if grade.missing_points:
-        st.markdown(f"**{t('grade_missing', lang)}**")
-        st.markdown("\n".join(f"- {safe_model_markdown(p)}" for p in grade.missing_points))
-    if grade.misconceptions:
-        st.markdown(f"**{t('grade_misconceptions', lang)}**")
-        st.markdown("\n".join(f"- {safe_model_markdown(p)}" for p in grade.misconceptions))
-    if grade.feedback:
-        st.markdown(f"**{t('grade_feedback', lang)}**")
-        st.markdown(safe_model_markdown(grade.feedback))
-    if grade.stronger_answer:
-        with st.expander(t("grade_stronger", lang)):
-            st.markdown(safe_model_markdown(grade.stronger_answer))
 
 
 def render_references(references: object | None, lang: str, *, error: str | None = None) -> None:

@@ -11,8 +11,9 @@ import streamlit as st
 from coach.review import ReviewCase, resolve, review_queue
 from config import Settings
 from evaluators.grade import Verdict
+from ui.grade_view import render_grade
 from ui.i18n import t
-from ui.render import escape_markdown, render_grade
+from ui.render import escape_markdown
 from ui.resources import attempts, load_bank, reload_bank, scheduler
 from ui.session import current_profile
 
@@ -45,11 +46,11 @@ def render_case(case: ReviewCase, settings: Settings, lang: str) -> None:
         if attempt.contested:
             st.markdown(f"**{t('coach_contested_note', lang)}**")
             st.markdown(escape_markdown(attempt.contest_note or "—"))
-        st.markdown(f"**{t('coach_contested_answer', lang)}**")
-        st.markdown(escape_markdown(attempt.answer))
         if case.grade is None:
+            st.markdown(f"**{t('coach_contested_answer', lang)}**")
+            st.markdown(escape_markdown(attempt.answer))
             return
-        render_grade(case.grade, lang)
+        render_grade(case.grade, lang, answer=attempt.answer)
         verdict_form(case, settings, lang)
 
 
