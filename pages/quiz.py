@@ -173,7 +173,8 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
         st.metric(t("col_average", lang), f"{summary.average}/10")
     rows = [
         {t("col_question", lang): bank.get(qid).prompt_in(quiz.config.lang) if bank.get(qid) else qid,
-         t("col_score", lang): score if score is not None else t("quiz_not_answered", lang)}
+         # text, not a number: a column mixing scores and "not answered" cannot be sent as a number column
+         t("col_score", lang): f"{score:g}" if score is not None else t("quiz_not_answered", lang)}
         for qid, score in summary.per_question
     ]  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

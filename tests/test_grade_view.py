@@ -34,7 +34,7 @@ def test_one_origin_line_the_estimate_its_error_and_coach_details_apart(agentpre
     grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=Settings(data_dir=agentprep_data_dir), grader="embedded")
     at = rendered(grade, "en", GOOD_ANSWER_EN)
     markdown = " ".join(m.value for m in at.markdown)
-    assert f"about {grade.score:.1f}/10, give or take {grade.error_margin:.1f}" in markdown
+    assert "Score: :" in markdown and f"about {grade.score:.1f}/10, give or take {grade.error_margin:.1f}" in markdown
     captions = [c.value for c in at.caption]
     assert sum("Graded by" in c for c in captions) == 1
     origin = next(c for c in captions if "Graded by" in c)
@@ -51,7 +51,8 @@ def test_the_french_view_is_in_french_and_next_steps_point_to_passages(agentprep
     grade = grade_answer(QUESTION, weak, settings=settings, grader="embedded", expected_lang="fr")
     at = rendered(grade, "fr", weak)
     markdown = " ".join(m.value for m in at.markdown)
-    assert "environ" in markdown and "Pour progresser" in markdown and "à lire : \\[" in markdown
+    assert "Note : " in markdown and "Pour progresser" in markdown and "à lire : \\[" in markdown
+    assert f"environ {grade.score:.1f}".replace(".", ",") in markdown
     assert not any(word in markdown for word in ("Covered", "Missing", "Next steps", "about "))
     assert [e.label for e in at.expander if e.label == "Détails pour les coachs"]
     good = grade_answer(QUESTION, GOOD_ANSWER_FR, settings=settings, grader="embedded")

@@ -33,11 +33,16 @@ def passages_from(references: object | None) -> list[tuple[str, str]]:
 
 
 def score_line(grade: Grade, lang: str) -> str:
-    """"7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4"."""
-    score = f"{grade.score:.1f}"
+    """"7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4" (decimal comma in French)."""
+    score, margin = _number(grade.score, lang), _number(grade.error_margin or 0, lang)
     if grade.grader == "embedded" and grade.error_margin:
-        return t("grade_estimate", lang, score=score, margin=f"{grade.error_margin:.1f}")
+        return t("grade_estimate", lang, score=score, margin=margin)
     return f"{score}/10"
+
+
+def _number(value: float, lang: str) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def origin_and_confidence(grade: Grade, lang: str, *, machine_score: float | None = None) -> str:
@@ -60,7 +65,8 @@ def render_grade(
     machine_score: float | None = None,
 ) -> None:
     """The whole grade. `passages` are (label, text) course excerpts the next steps may point to."""
-    st.markdown(f"### {t('grade_score', lang)} : :{score_colour(grade.score)}[{score_line(grade, lang)}]")
+    coloured = f":{score_colour(grade.score)}[{score_line(grade, lang)}]"
+    st.markdown(f"### {t('grade_score_line', lang, score=coloured)}")
     line = origin_and_confidence(grade, lang, machine_score=machine_score)
     if grade.confidence == Confidence.low:
         st.warning(f"{line}. {t('confidence_low_review', lang)}")
