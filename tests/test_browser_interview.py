@@ -25,7 +25,7 @@ def test_one_interview_turn_then_the_report(app_server: str, page, tmp_path: Pat
         "planifier-agir-observer ; je limiterais les droits des outils."
     )
     box.press("Enter")
-    page.get_by_text("Un agent combine un LLM", exact=False).wait_for()
+    page.get_by_text("Un agent combine un LLM", exact=False).first.wait_for()  # also in its grade view
     probes = r"J'aimerais creuser|Revenons un instant|Allons un peu plus loin|Une question pour creuser"
     page.get_by_text(re.compile(probes)).first.wait_for(timeout=180_000)
     page.get_by_text(re.compile(r"Note : \d+\.\d/10")).first.wait_for(timeout=180_000)  # the background grade
