@@ -66,6 +66,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Plafonné : la réponse tentait de donner des instructions au correcteur, donc aucun point n'est "
         "crédité en entier, ni au-delà du verdict du correcteur intégré.",
     },
+    "claims_cap": {
+        "en": "Capped: the answer claimed points it did not explain, so no point is credited above what the "
+        "rest of the answer covers.",
+        "fr": "Plafonné : la réponse affirmait traiter des points sans les expliquer, donc aucun point n'est "
+        "crédité au-delà de ce que couvre le reste de la réponse.",
+    },
     "embedded_note": {
         "en": "(Graded without an LLM, by closeness to the rubric: a correct paraphrase may be under-rated.)",
         "fr": "(Noté sans LLM, par proximité avec la grille : une paraphrase correcte peut être sous-estimée.)",

@@ -175,6 +175,11 @@ def grade_stream(
     second_opinion = grade_embedded(question, sanitized, lang)
     if sanitized.injection:
         cap_by_embedded(grade, second_opinion, lang)
+    elif sanitized.claims and grade.score > second_opinion.score + CLAIMS_TOLERANCE:
+        # Lines claiming coverage were set aside; a judge still crediting more than what remains
+        # covers was talked into it by the claims: no item above what the remaining text shows.
+        # (No honest answer of the 449 in tests/data has a claim line, so this costs honest answers little.)
+        hold_to_embedded(grade, second_opinion, lang)
     if sanitized.truncated:
         grade.add_flag(Flag.truncated)
     if sanitized.claims:
@@ -211,6 +216,10 @@ def _embedded_grade(
     return grade
 
 
+CLAIMS_TOLERANCE = 1.0
+"""Points a judge may give above the embedded grader to an answer with claim lines before it is held."""
+
+
 def cap_by_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
     """After an injection attempt, no item may score above the embedded grader's verdict on the
     answer with the injection removed, nor above "partly met".
@@ -227,6 +236,17 @@ def cap_by_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
             criterion.verdict = limit
             criterion.estimated_credit = None
             criterion.reasoning = f"{criterion.reasoning} {feedback.text('injection_cap', lang)}".strip()
+    grade.score = compute_score(grade.criteria)
+
+
+def hold_to_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
+    """No item credited above the embedded grader's own credit for it (verdict and estimate)."""
+    measured = {c.id: c for c in embedded.criteria}
+    for criterion in grade.criteria:
+        own = measured.get(criterion.id)
+        if own is not None and criterion.credit > own.credit:
+            criterion.verdict, criterion.estimated_credit = own.verdict, own.credit
+            criterion.reasoning = f"{criterion.reasoning} {feedback.text('claims_cap', lang)}".strip()
     grade.score = compute_score(grade.criteria)
 
 

@@ -124,3 +124,26 @@ def test_an_answer_made_only_of_claims_is_told_so_not_called_empty() -> None:
     grade = grade_embedded(question, sanitize_answer(only_claims), "en")
     assert grade.score == 0 and Flag.empty_answer not in grade.flags and Flag.unsupported_claims in grade.flags
     assert "No answer was given" not in grade.feedback and "set aside" in grade.feedback
+
+
+def test_a_judge_talked_into_crediting_claims_is_held_to_what_the_answer_covers(agentprep_data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The gullible judge credits every point; with the claim lines set aside and the cap, echoes stay low."""
+    from fake_judge import GullibleFakeJudge
+
+    from config import Settings
+    from evaluators.service import grade_answer
+
+    settings = Settings(data_dir=agentprep_data_dir)
+    echoes = [e for e in graded("independent") if e.trap == "rubric_echo"]
+    assert len(echoes) >= 8
+    judged = 0
+    for entry in echoes:
+        grade = grade_answer(QUESTIONS[entry.question_id], entry.answer, settings=settings, grader="llm",
+                             chat_model=GullibleFakeJudge(), cache=None)  # fmt: skip
+        judged += grade.grader == "llm"  # an echo with nothing left after its claims never reaches the judge
+        assert Flag.unsupported_claims in grade.flags
+        if grade.grader == "llm":
+            assert grade.score <= grade.second_opinion + 1, (entry.source, grade.score, grade.second_opinion)
+        if entry.part == "heldout":  # on tuning/graded-3.yaml#24 the embedded grader itself gives 4.7
+            assert grade.score <= entry.human_score + 1, (entry.source, grade.grader, grade.score)
+    assert judged >= 5
