@@ -333,6 +333,11 @@ def find_injections(text: str) -> list[tuple[int, int]]:
             spans.append((start, max(end, _paragraph_end(text, start, paragraphs))))
         elif _attempts(_COMMANDS, forms):
             spans.append((start, end))
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) spans sorted, overlapping or touching ones joined."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

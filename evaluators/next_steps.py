@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from evaluators.embedded import stems
 from evaluators.grade import CriterionGrade, Grade, Verdict
+from evaluators.guards import merge_spans
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,8 @@ def evidence_spans(answer: str, quotes: Sequence[str]) -> list[tuple[str, bool]]
         start = lowered.find(quote.lower()) if quote else -1
         if start >= 0:
             marks.append((start, start + len(quote)))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(marks):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
     pieces, position = [], 0
-    for start, end in merged:
+    for start, end in merge_spans(marks):
         if start > position:
             pieces.append((answer[position:start], False))
         pieces.append((answer[start:end], True))
