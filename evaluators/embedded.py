@@ -104,14 +104,12 @@ class _QuestionMaterial:
 class AnswerSignals:
     """Everything the grader measured on one answer: the matrix the weights apply to, and the quotes."""
 
-    text: str
     words: int
     stuffing: bool
     question_vocabulary: float
     matrix: np.ndarray
     """One row per rubric item, one column per entry of SIGNALS."""
     best_sentences: list[str]
-    keyword_hits: list[list[str]]
 
 
 _cache_lock = threading.Lock()
@@ -190,18 +188,17 @@ def is_keyword_stuffing(words: list[str], sentences: list[str], tuning: Embedded
 
 def answer_signals(question: Question, answer: str, lang: str, tuning: EmbeddedTuning = TUNING) -> AnswerSignals:
     """Measure `answer` (already sanitized: injections and claims removed) against each rubric item."""
-    text = answer
-    words = _WORD.findall(text)
-    sentences = split_sentences(text)
+    words = _WORD.findall(answer)
+    sentences = split_sentences(answer)
     material = _material(question, lang)
     vectors = encode(sentences) if sentences else np.zeros((0, material.dimensions))
-    answer_stems = stems(text)
+    answer_stems = stems(answer)
     question_share = len(answer_stems & material.vocabulary) / max(1, len(material.vocabulary))
     focus = len(answer_stems & material.vocabulary) / max(1, len(answer_stems))
     depth = math.log1p(len(answer_stems)) / 5
     explanatory = " ".join(s for s in sentences if len(s.split()) >= tuning.explanatory_words)
     behavioral = 1.0 if question.kind == Kind.behavioral else 0.0
-    rows, quotes, hits_per_item = [], [], []
+    rows, quotes = [], []
     for item in question.rubric:
         item_sim = reference_sim = 0.0
         quote = ""
@@ -216,24 +213,21 @@ def answer_signals(question: Question, answer: str, lang: str, tuning: EmbeddedT
         item_share = len(answer_stems & vocabulary) / max(1, len(vocabulary))
         rows.append([reference_sim, item_sim, item_share, keyword_share, question_share, depth, focus, behavioral])
         quotes.append(quote)
-        hits_per_item.append(hits)
     return AnswerSignals(
-        text=text,
         words=len(words),
         stuffing=bool(words) and is_keyword_stuffing(words, sentences, tuning),
         question_vocabulary=question_share,
         matrix=np.array(rows, dtype=float).reshape(len(question.rubric), len(SIGNALS)),
         best_sentences=quotes,
-        keyword_hits=hits_per_item,
     )
 
 
 def item_evidence(matrix: np.ndarray, tuning: EmbeddedTuning = TUNING) -> np.ndarray:
     """Per item, 0-1: how much the answer shows of *this* item (its words, its keywords, a close sentence)."""
     low, high = tuning.evidence_similarity
-    vocabulary = np.clip(matrix[:, 2] / tuning.evidence_vocabulary, 0, 1)
-    similarity = np.clip((matrix[:, 1] - low) / (high - low), 0, 1)
-    return np.maximum.reduce([vocabulary, matrix[:, 3], similarity])
+    vocabulary = np.clip(matrix[:, SIGNALS.index("item_vocabulary")] / tuning.evidence_vocabulary, 0, 1)
+    similarity = np.clip((matrix[:, SIGNALS.index("item_similarity")] - low) / (high - low), 0, 1)
+    return np.maximum.reduce([vocabulary, matrix[:, SIGNALS.index("item_keywords")], similarity])
 
 
 def item_credits(signals: AnswerSignals, injection: bool, tuning: EmbeddedTuning = TUNING) -> np.ndarray:

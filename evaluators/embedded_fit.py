@@ -57,7 +57,7 @@ def predicted_score(sample: FitSample, tuning: EmbeddedTuning) -> float:
     """The score the grader gives with `tuning` (the same caps as `item_credits`)."""
     from evaluators.embedded import AnswerSignals
 
-    signals = AnswerSignals("", sample.words, sample.stuffing, 0.0, sample.matrix, [], [])
+    signals = AnswerSignals(sample.words, sample.stuffing, 0.0, sample.matrix, [])
     credits = item_credits(signals, sample.injection, tuning)
     return float(10 * (sample.item_weights @ credits) / sample.item_weights.sum())
 
