@@ -65,7 +65,7 @@ def grade_batch(
     from evaluators.cache import GradeCache
     from evaluators.service import MAX_OUTPUT_TOKENS, grade_answer, llm_health
 
-    chat_model, cache = None, GradeCache(settings.data_dir / "cache" / "grades")
+    chat_model, cache = None, GradeCache.under(settings.data_dir)
     if grader == "llm" or (grader == "auto" and llm_health(settings).ok):
         from llm.providers import get_chat_model
 

@@ -29,6 +29,11 @@ class GradeCache:
     def __init__(self, directory: Path):
         self.directory = directory
 
+    @classmethod
+    def under(cls, data_dir: Path) -> GradeCache:
+        """The app's grade cache in its data directory."""
+        return cls(data_dir / "cache" / "grades")
+
     def get(self, key: str) -> Grade | None:
         path = self.directory / f"{key}.json"
         try:

@@ -27,9 +27,6 @@ LONG_ANSWER_WORDS = 900
 
 STRONG = {"disagreement", "prompt_injection", "evidence_mostly_rejected"}
 """Signals that alone make a grade low-confidence; any two weak ones do too."""
-CAPPING = {"estimate"}
-"""Signals that keep a grade from "high" without counting towards "low": every offline grade has
-one, and a coach's queue flooded with every offline grade would be read by nobody."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +56,18 @@ def assess(grade: Grade, *, second_opinion: float | None, answer_words: int, exp
         reasons.append("short")
     if answer_words > LONG_ANSWER_WORDS or Flag.truncated in grade.flags:
         reasons.append("long")
-    lowering = [r for r in reasons if r not in CAPPING]
-    if grade.grader == "embedded" and not ({Flag.empty_answer, Flag.too_short} & set(grade.flags)):
-        reasons.append("estimate")
     strong = [r for r in reasons if r in STRONG]
-    if strong or len(lowering) >= 2:
+    if strong or len(reasons) >= 2:
         level = Confidence.low
     elif reasons:
         level = Confidence.medium
     else:
         level = Confidence.high
+    if grade.grader == "embedded" and not ({Flag.empty_answer, Flag.too_short} & set(grade.flags)):
+        # "estimate" keeps the grade from "high" but does not count towards "low": every offline grade
+        # has it, and a coach's queue flooded with every offline grade would be read by nobody.
+        reasons.append("estimate")
+        level = Confidence.low if level == Confidence.low else Confidence.medium
     return Assessment(level, reasons)
 
 

@@ -109,7 +109,7 @@ def grade_stream(
     lang = detect_language(sanitized.text or clean_text(answer or ""), default=settings.language)
     words = len(sanitized.text.split())
     if cache is None and chat_model is None:
-        cache = GradeCache(settings.data_dir / "cache" / "grades")
+        cache = GradeCache.under(settings.data_dir)
     assess = {"answer_words": words, "expected_lang": expected_lang}
 
     if grader == "embedded" or sanitized.empty or words < 5:
