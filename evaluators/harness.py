@@ -37,16 +37,29 @@ class GradedEntry:
 
 @dataclass
 class EvalReport:
-    n: int
-    spearman: float
-    qwk: float
-    mae: float
-    injection_max_score: float | None
+    injection_max_score: float | None = None
     trap_max_scores: dict[str, float] = field(default_factory=dict)
     fallbacks: int = 0
     examples_shown: int = 0
     skipped: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    """One per graded entry: the figures below are all computed from these."""
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    @property
+    def spearman(self) -> float:
+        return _raw_agreement(self.rows)[0]
+
+    @property
+    def qwk(self) -> float:
+        return _raw_agreement(self.rows)[1]
+
+    @property
+    def mae(self) -> float:
+        return _raw_agreement(self.rows)[2]
 
     def summary(self) -> dict[str, Any]:
         """The figures `judge eval --json` prints: agreement overall, per language and per part
@@ -80,19 +93,27 @@ def agreement(rows: list[dict[str, Any]], *, lang: str | None = None) -> dict[st
     rows = [r for r in rows if lang is None or r.get("lang") == lang]
     if not rows:
         return {"n": 0}
-    human, machine = [r["human"] for r in rows], [r["score"] for r in rows]
+    rho, qwk, mae = _raw_agreement(rows)
     top = [r["score"] for r in rows if r["human"] >= 9]
-    qwk = quadratic_weighted_kappa([_round_half_up(h) for h in human], [_round_half_up(m) for m in machine])
     confident_misses = [r for r in rows if r.get("confidence") == "high" and abs(r["score"] - r["human"]) >= 3]
     return {
         "n": len(rows),
-        "spearman": round(spearman(human, machine), 3),
+        "spearman": round(rho, 3),
         "qwk": round(qwk, 3),
-        "mae": round(sum(abs(m - h) for h, m in zip(human, machine, strict=True)) / len(rows), 2),
-        "mean_error": round(sum(m - h for h, m in zip(human, machine, strict=True)) / len(rows), 2),
+        "mae": round(mae, 2),
+        "mean_error": round(sum(r["score"] - r["human"] for r in rows) / len(rows), 2),
         "top_answers_mean_score": round(sum(top) / len(top), 2) if top else None,
         "confident_and_off_by_3": len(confident_misses),
     }
+
+
+def _raw_agreement(rows: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """Spearman, quadratic weighted kappa and MAE of the machine's scores against the human ones."""
+    if not rows:
+        return math.nan, math.nan, math.nan
+    human, machine = [r["human"] for r in rows], [r["score"] for r in rows]
+    qwk = quadratic_weighted_kappa([_round_half_up(h) for h in human], [_round_half_up(m) for m in machine])
+    return spearman(human, machine), qwk, sum(abs(m - h) for h, m in zip(human, machine, strict=True)) / len(rows)
 
 
 def _part_figures(rows: list[dict[str, Any]], part: str) -> dict[str, Any]:
@@ -226,9 +247,7 @@ def evaluate(
     """
     from evaluators.service import grade_answer
 
-    human: list[float] = []
-    machine: list[float] = []
-    report = EvalReport(n=0, spearman=math.nan, qwk=math.nan, mae=math.nan, injection_max_score=None)
+    report = EvalReport()
     for entry in entries:
         question = questions.get(entry.question_id)
         if question is None:
@@ -245,8 +264,6 @@ def evaluate(
         )
         report.fallbacks += bool(grade.fallback_reason)
         report.examples_shown += grade.calibration_examples
-        human.append(entry.human_score)
-        machine.append(grade.score)
         report.rows.append(
             {
                 "source": entry.source,
@@ -263,10 +280,5 @@ def evaluate(
         )
         if entry.trap:
             report.trap_max_scores[entry.trap] = max(report.trap_max_scores.get(entry.trap, 0.0), grade.score)
-    report.n = len(human)
-    if human:
-        report.spearman = spearman(human, machine)
-        report.qwk = quadratic_weighted_kappa([_round_half_up(h) for h in human], [_round_half_up(m) for m in machine])
-        report.mae = sum(abs(h - m) for h, m in zip(human, machine, strict=True)) / len(human)
     report.injection_max_score = report.trap_max_scores.get("injection")
     return report
