@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evaluators.embedded import stems
+from evaluators.embedded import TUNING, stems
 from evaluators.grade import CriterionGrade, Grade, Verdict
 from evaluators.guards import merge_spans
 
@@ -26,7 +26,7 @@ class NextStep:
 
 def next_steps(grade: Grade, passages: Sequence[str], limit: int = 3) -> list[NextStep]:
     """The heaviest points not fully earned, each with the passage sharing most of its words."""
-    open_points = [c for c in grade.criteria if c.credit < 0.7]
+    open_points = [c for c in grade.criteria if c.credit < TUNING.met_credit]
     open_points.sort(key=lambda c: (-(c.weight * (1 - c.credit)), c.id))
     passage_stems = [stems(text) for text in passages]
     return [NextStep(c.text, c.verdict, _best_passage(c, passage_stems)) for c in open_points[:limit]]

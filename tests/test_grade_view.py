@@ -63,7 +63,7 @@ def test_next_steps_take_the_heaviest_open_points_and_their_passage(agentprep_da
     weak = "I would put BM25 next to vector search."
     grade = grade_answer(QUESTION, weak, settings=Settings(data_dir=agentprep_data_dir), grader="embedded")
     steps = next_steps(grade, [text for _, text in PASSAGES])
-    open_ids = [c for c in grade.criteria if c.credit < 0.7]
+    open_ids = [c for c in grade.criteria if c.credit < 0.7]  # TUNING.met_credit
     assert 1 <= len(steps) <= 3 and len(steps) == min(3, len(open_ids))
     heaviest_first = sorted(open_ids, key=lambda c: -(c.weight * (1 - c.credit)))
     assert [s.point for s in steps] == [c.text for c in heaviest_first][:3]
