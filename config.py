@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-call time-out for the LLM.")
     llm_num_ctx: int = Field(default=8192, ge=2048, description="Context window asked of Ollama.")
+    llm_keep_alive: str = Field(
+        default="30m",
+        description="How long Ollama keeps the model loaded after a call (`30m`, `2h`, `-1` for ever): "
+        "reloading a 4B model takes seconds, and the next answer would wait for it.",
+    )
 
     chroma_url: str | None = Field(
         default=None, description="A Chroma server URL (http://host:8000); unset = embedded store."

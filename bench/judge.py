@@ -6,9 +6,13 @@ Prints:
   server): LLM calls, prompt tokens (with 4 reference excerpts, and without the answer), completion tokens,
   latency, and whether the grade came from the LLM or a fallback;
 - embedded grader latency p50/p95 (model loaded), first and repeated grades, and the cold first grade;
-- the `judge eval` figures of the embedded grader on tests/data/graded (n, spearman, qwk, mae, traps).
+- the `judge eval` figures of the embedded grader on tests/data/graded (n, spearman, qwk, mae, traps);
+- with --budget: the judge's token budget from hand-written replies (tokens before the score, in the
+  whole grade, in "How do I improve?") and the wait on a CPU (10 tokens/s) and a GPU (60 tokens/s),
+  then the time to first token of a second answer to a question against a first, on the real server.
 
-Usage: .venv/bin/python bench/judge.py [--set tests/data/graded] [--llm-answers 4] [--no-llm] [--torch-threads N]
+Usage: .venv/bin/python bench/judge.py [--set tests/data/graded] [--llm-answers 4] [--no-llm] [--budget]
+       [--torch-threads N]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 
+from bench.grading_budget import corpus_excerpts  # noqa: E402
 from config import Settings, get_settings  # noqa: E402
 from evaluators.examples import EXAMPLE_CHAR_BUDGET, GradedExample  # noqa: E402
 from evaluators.guards import ANSWER_CHAR_BUDGET, fence_token, sanitize_answer  # noqa: E402
@@ -55,17 +60,6 @@ class CallCounter(BaseCallbackHandler):
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def corpus_excerpts(lang: str, count: int = 4, size: int = 500) -> list[str]:
-    """Realistic reference excerpts: the first paragraphs of the corpus documents in `lang`."""
-    excerpts = []
-    for path in sorted((ROOT / "knowledge" / "corpus" / lang).glob("*.md"))[:count]:
-        body = path.read_text(encoding="utf-8").split("---", 2)[-1]
-        paragraphs = [p.strip() for p in body.split("\n\n") if len(p.strip()) > 200 and not p.startswith("#")]
-        if paragraphs:
-            excerpts.append(paragraphs[0][:size])
-    return excerpts
 
 
 @contextlib.contextmanager
@@ -130,8 +124,11 @@ def bench_prompt_sizes(questions: dict) -> None:
         for question in questions.values():
             for lang in ("fr", "en"):
                 filler = question.reference_answer.get(lang) * 3
-                examples = [GradedExample(filler[:EXAMPLE_CHAR_BUDGET], 6.5, lang,
-                                          {item.id: "partly_met" for item in question.rubric})] * example_count
+                examples = [
+                    GradedExample(
+                        filler[:EXAMPLE_CHAR_BUDGET], 6.5, lang, {item.id: "partly_met" for item in question.rubric}
+                    )
+                ] * example_count
                 messages = build_messages(question, "", lang, corpus_excerpts(lang), "abcdef", examples)
                 sizes.append((sum(count_tokens(str(m.content)) for m in messages), question.id, lang))
         sizes.sort()
@@ -176,13 +173,17 @@ def bench_llm(entries: list, questions: dict, count: int) -> None:
                   + (f"  [{grade.fallback_reason[:90]}]" if grade.fallback_reason else ""))  # fmt: skip
         print(f"  mean LLM calls per graded answer: {statistics.mean(r['calls'] for r in rows):.2f}")
         no_answer = max(r["prompt_no_answer"] for r in rows)
-        print(f"  prompt tokens per answer: mean {statistics.mean(r['prompt'] for r in rows):.0f}, "
-              f"max {max(r['prompt'] for r in rows)}; without the answer: max {no_answer}")
+        print(
+            f"  prompt tokens per answer: mean {statistics.mean(r['prompt'] for r in rows):.0f}, "
+            f"max {max(r['prompt'] for r in rows)}; without the answer: max {no_answer}"
+        )
         print(f"  latency per answer: p50 {statistics.median(r['latency_s'] for r in rows):.1f} s, "
               f"max {max(r['latency_s'] for r in rows):.1f} s; LLM grades: {sum(r['grader'] == 'llm' for r in rows)}"
               f"/{len(rows)}")  # fmt: skip
-        print("  (SmolLM2 tokenizer on the message text, the chat template adds ~10 tokens; the completion"
-              " figure counts the streamed reasoning view, not the JSON punctuation around it)")
+        print(
+            "  (SmolLM2 tokenizer on the message text, the chat template adds ~10 tokens; the completion"
+            " figure counts the streamed reasoning view, not the JSON punctuation around it)"
+        )
 
 
 def bench_embedded(entries: list, questions: dict, settings: Settings) -> None:
@@ -203,11 +204,26 @@ def bench_embedded(entries: list, questions: dict, settings: Settings) -> None:
     print(f"  judge eval (embedded): {report.summary()}")
 
 
+def bench_budget(questions: dict) -> None:
+    """The token budget of hand-written replies, the prompt's size, then prefix reuse on the real server."""
+    from bench.grading_budget import count_replies, load_replies, measured_budget, print_budget, print_prefix_reuse
+
+    rows = count_replies(load_replies(), count_tokens)
+    print_budget(rows, questions)
+    independent, _ = load_graded_set(ROOT / "tests" / "data" / "independent")
+    print("  the figures evaluators/budget.py holds (tests/test_grading_budget.py checks them):")
+    for name, value in measured_budget(rows, questions, [e.answer for e in independent], count_tokens).items():
+        print(f"    {name} = {value}")
+    with small_model_server() as settings:
+        print_prefix_reuse(settings, questions, independent)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=ROOT / "tests" / "data" / "graded")
     parser.add_argument("--llm-answers", type=int, default=4)
     parser.add_argument("--no-llm", action="store_true")
+    parser.add_argument("--budget", action="store_true", help="only the token budget and the prefix reuse")
     parser.add_argument("--torch-threads", type=int, default=None)
     args = parser.parse_args()
     if args.torch_threads:
@@ -219,6 +235,9 @@ def main() -> None:
     entries, problems = load_graded_set(args.set)
     for problem in problems:
         print(f"warning: {problem}")
+    if args.budget:
+        bench_budget(questions)
+        return
     bench_embedded(entries, questions, settings)
     bench_prompt_sizes(questions)
     if not args.no_llm:

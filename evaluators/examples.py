@@ -1,10 +1,12 @@
-"""Coach-graded examples for the judge: the calibration samples closest to the answer being graded.
+"""Coach-graded examples for the judge: a fixed pair of the question's calibration samples.
 
 A judge calibrates better on a worked example of *this* question than on a rubric alone. Up to two
-samples go into the prompt, the closest to the answer by embedding, samples in the answer's
-language first (the embedding model is English-centred, so cross-language similarity says little).
-A sample whose text is the answer itself is left out: showing the judge the expected grade of the
-very answer it grades would make `judge eval` measure a lookup, not a judgement.
+samples go into the prompt: the best and the worst graded, samples in the answer's language first,
+so the judge sees both ends of the scale. The choice depends on the question and the language only,
+never on the answer, so every answer to a question shares the prompt prefix a server's cache reuses
+(the examples sit before the answer). A sample whose text is the answer itself is left out: showing
+the judge the expected grade of the very answer it grades would make `judge eval` measure a lookup,
+not a judgement.
 """
 
 from __future__ import annotations
@@ -34,23 +36,18 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def closest_examples(question: Question, answer: str, lang: str, *, limit: int = MAX_EXAMPLES) -> list[GradedExample]:
-    """The `limit` calibration samples of `question` most similar to `answer`, as prompt examples."""
+def question_examples(question: Question, answer: str, lang: str, *, limit: int = MAX_EXAMPLES) -> list[GradedExample]:
+    """Up to `limit` calibration samples of `question`: the highest and the lowest graded, `lang` first."""
     own = _normalised(answer)
     samples = [s for s in question.calibration if _normalised(s.answer) != own]
     if not samples or limit <= 0:
         return []
-    chosen = samples if len(samples) <= limit else _rank_by_similarity(samples, answer, lang)[:limit]
-    return [_as_example(sample) for sample in chosen]
-
-
-def _rank_by_similarity(samples: list[CalibrationSample], answer: str, lang: str) -> list[CalibrationSample]:
-    from knowledge.embeddings import encode
-
-    vectors = encode([answer, *(s.answer for s in samples)])
-    similarity = vectors[1:] @ vectors[0]
-    order = sorted(range(len(samples)), key=lambda i: (samples[i].lang != lang, -float(similarity[i]), i))
-    return [samples[i] for i in order]
+    if len(samples) > limit:
+        in_lang = [s for s in samples if s.lang == lang]
+        pool = in_lang if len(in_lang) >= limit else samples
+        by_score = sorted(pool, key=lambda s: (-s.expected_score, s.answer))
+        samples = [by_score[0], by_score[-1]][:limit] if limit >= 2 else by_score[:1]
+    return [_as_example(sample) for sample in samples]
 
 
 def _as_example(sample: CalibrationSample) -> GradedExample:

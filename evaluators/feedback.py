@@ -44,7 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Votre réponse ne traite pas la question posée ; relisez-la et répondez-y directement.",
     },
     "unsupported_claims": {
-        "en": "Saying a point is covered (\"covered ✔\", \"see above\", \"all points addressed\") earns nothing: "
+        "en": 'Saying a point is covered ("covered ✔", "see above", "all points addressed") earns nothing: '
         "those lines were set aside. Explain each point instead: what it is, how it works, an example.",
         "fr": "Dire qu'un point est traité (« couvert ✔ », « voir plus haut », « tous les points sont abordés ») ne "
         "rapporte rien : ces lignes ont été mises de côté. Expliquez plutôt chaque point : ce que c'est, comment "
@@ -96,6 +96,23 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "status_embedded": {"en": "Grading with the embedded grader…", "fr": "Notation avec le correcteur intégré…"},
     "status_cached": {"en": "Same answer as before: cached grade.", "fr": "Même réponse qu'avant : note en cache."},
+    "status_improving": {
+        "en": "Asking {model} how to improve this answer…",
+        "fr": "{model} prépare des pistes pour améliorer cette réponse…",
+    },
+    "improve_not_llm": {
+        "en": "Advice on improving comes with an LLM grade; this grade's next steps are above.",
+        "fr": "Les conseils d'amélioration accompagnent une note du LLM ; les prochaines étapes sont plus haut.",
+    },
+    "improve_unavailable": {
+        "en": "The LLM cannot be reached ({detail}); try again when it is back. Your grade is unchanged.",
+        "fr": "Le LLM est injoignable ({detail}) ; réessayez quand il sera revenu. Votre note ne change pas.",
+    },
+    "improve_timeout": {"en": "no reply within {seconds:g} s", "fr": "pas de réponse en {seconds:g} s"},
+    "improve_failed": {
+        "en": "The advice could not be written ({detail}). Your grade is unchanged; you can ask again.",
+        "fr": "Les conseils n'ont pas pu être rédigés ({detail}). Votre note ne change pas ; vous pouvez redemander.",
+    },
 }
 
 _NOTES = (Flag.unsupported_claims, Flag.truncated, Flag.prompt_injection)

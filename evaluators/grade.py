@@ -104,6 +104,9 @@ class Grade(BaseModel):
         default=None, description="Why the embedded grader answered instead of the LLM, in plain words."
     )
     reasoning: str = Field(default="", description="The judge's step-by-step reasoning, as streamed.")
+    judge_reply: str = Field(
+        default="", description="The judge's raw reply: for coaches, and continued by the 'How do I improve?' call."
+    )
     confidence: Confidence = Confidence.high
     confidence_reasons: list[str] = Field(
         default_factory=list, description="Codes of the signals that lowered the confidence (see confidence.py)."

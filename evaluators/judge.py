@@ -1,4 +1,10 @@
-"""The LLM judge: one prompt, one JSON reply whose reasoning precedes its verdicts, checked in code.
+"""The LLM judge: one prompt, one short JSON reply whose per-item reasoning precedes its verdicts.
+
+The reply puts the verdicts first (quotes, one line of reasoning, verdict per rubric item), then
+the misconceptions and a line or two of feedback: the score exists as soon as the verdicts are in,
+a few hundred tokens into the reply (see `evaluators/budget.py`). What takes longer to write, the
+missing points and a stronger answer, comes from a second short call the candidate asks for
+("How do I improve?"), sent as a follow-up in the same conversation so the server reuses its cache.
 
 The model is asked for JSON text that follows a per-question schema (one key per rubric item, so a
 small model cannot skip or invent items) rather than through `with_structured_output`: the raw text
@@ -22,7 +28,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from evaluators.evidence import evidence_supports
 from evaluators.examples import GradedExample
 from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
-from evaluators.guards import truncate_to_budget
+from evaluators.guards import fence_token, truncate_to_budget
 from evaluators.provenance import PROMPTS_DIR
 from question_bank.model import Kind, Question
 
@@ -31,7 +37,9 @@ EXCERPT_CHAR_BUDGET = 1_800
 EXCERPT_MAX = 4
 EXAMPLES_HEADING_CHARS = 110
 EXAMPLE_FRAMING_CHARS = 120
-MAX_OUTPUT_TOKENS = 1_200
+MAX_OUTPUT_TOKENS = 700
+"""Cap of the grade reply: about twice what a capable model writes for six items (evaluators/budget.py)."""
+IMPROVE_MAX_OUTPUT_TOKENS = 500
 LANG_NAMES = {"fr": "French", "en": "English"}
 
 
@@ -53,6 +61,7 @@ def _verdict(value: Any) -> Any:
 
 
 Quote = Annotated[str, _cut(300)]
+TextList = Annotated[list[Annotated[str, _cut(400)]], _first(6)]
 
 
 class CriterionAssessment(BaseModel):
@@ -60,40 +69,55 @@ class CriterionAssessment(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    evidence: Annotated[list[Quote], _first(3)] = Field(
+    evidence: Annotated[list[Quote], _first(2)] = Field(
         default_factory=list,
-        description="Up to 3 word-for-word quotes from the answer.",
-        json_schema_extra={"maxItems": 3},
+        description="The one short word-for-word quote from the answer that best supports the verdict.",
+        json_schema_extra={"maxItems": 1},
     )
-    reasoning: Annotated[str, _cut(800)] = Field(description="Why the verdict, in one to three sentences.")
+    reasoning: Annotated[str, _cut(800)] = Field(description="Why the verdict, in at most 15 words.")
     verdict: Annotated[Verdict, BeforeValidator(_verdict)] = Field(description="met, partly_met or not_met.")
 
 
 @lru_cache(maxsize=256)
 def output_model(rubric_ids: tuple[str, ...]) -> type[BaseModel]:
-    """The reply's pydantic model for one rubric: `criteria` has exactly one key per item id."""
+    """The grade reply's pydantic model for one rubric: `criteria` has exactly one key per item id."""
     fields: dict[str, Any] = {f"item_{i}": (CriterionAssessment, Field(alias=rid)) for i, rid in enumerate(rubric_ids)}
     criteria = create_model("JudgeCriteria", __config__=ConfigDict(populate_by_name=True, extra="ignore"), **fields)
-    text_list = Annotated[list[Annotated[str, _cut(400)]], _first(6)]
     return create_model(
         "JudgeOutput",
         __config__=ConfigDict(extra="ignore"),
         criteria=(criteria, Field(description="One assessment per rubric item, in rubric order.")),
-        misconceptions=(text_list, Field(default_factory=list, description="Wrong statements in the answer.")),
-        missing_points=(text_list, Field(default_factory=list, description="Rubric points the answer misses.")),
+        misconceptions=(TextList, Field(default_factory=list, description="Wrong statements in the answer.")),
         feedback=(Annotated[str, _cut(1500)], Field(default="", description="Feedback to the candidate.")),
-        stronger_answer=(Annotated[str, _cut(2000)], Field(default="", description="A short stronger answer.")),
     )
 
 
-TEXT_LIMITS = {"evidence": 200, "reasoning": 400, "misconceptions": 200, "missing_points": 200,
-               "feedback": 800, "stronger_answer": 900}  # fmt: skip
+class Improvement(BaseModel):
+    """The follow-up reply to "How do I improve?": what to add or fix, and a stronger answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    missing_points: TextList = Field(default_factory=list, description="What the answer lacks or gets wrong.")
+    stronger_answer: Annotated[str, _cut(2000)] = Field(default="", description="A better answer, at most 100 words.")
+
+
+TEXT_LIMITS = {"evidence": 100, "reasoning": 160, "misconceptions": 200, "missing_points": 200,
+               "feedback": 400, "stronger_answer": 900}  # fmt: skip
 """Characters per string in the schema: a server that enforces it cannot ramble past the reply budget."""
 
 
 def output_json_schema(rubric_ids: tuple[str, ...]) -> dict:
-    """The schema sent to the server: refs inlined, every key required, no extra keys, text bounded."""
-    schema = output_model(rubric_ids).model_json_schema(by_alias=True)
+    """The grade reply's schema for the server: refs inlined, every key required, no extra keys, text bounded."""
+    return _server_schema(output_model(rubric_ids))
+
+
+def improvement_json_schema() -> dict:
+    """The schema of the "How do I improve?" reply, bounded the same way."""
+    return _server_schema(Improvement)
+
+
+def _server_schema(model: type[BaseModel]) -> dict:
+    schema = model.model_json_schema(by_alias=True)
     definitions = schema.pop("$defs", {})
 
     def inline(node: Any, name: str = "") -> Any:
@@ -160,12 +184,14 @@ def build_messages(
 ) -> list[BaseMessage]:
     """The system and user messages of one judge call; `answer` is already sanitised and cut.
 
-    Coach-graded examples take their room from the excerpts' budget, so the prompt stays within the
-    same token budget with or without them.
+    Everything but the last lines (the answer in its fence) depends only on the question, the
+    language, the excerpts and the examples, so every answer to a question shares one long prompt
+    prefix that Ollama's and llama.cpp's prompt caches reuse. Coach-graded examples take their room
+    from the excerpts' budget, so the prompt stays within the same token budget with or without them.
     """
     rubric_ids = [item.id for item in question.rubric]
     system = _templates.get_template("judge_system.j2").render(
-        lang_name=LANG_NAMES[lang], fence=fence, rubric_ids=rubric_ids, behavioral=question.kind == Kind.behavioral
+        lang_name=LANG_NAMES[lang], rubric_ids=rubric_ids, behavioral=question.kind == Kind.behavioral
     )
     reference, _ = truncate_to_budget(question.reference_answer.get(lang), REFERENCE_CHAR_BUDGET)
     user = _templates.get_template("judge_user.j2").render(
@@ -175,10 +201,17 @@ def build_messages(
         reference=reference,
         excerpts=prepare_excerpts(excerpts, EXCERPT_CHAR_BUDGET - examples_room(examples)),
         examples=[{"answer": e.answer, "score": e.score, "verdicts": _verdict_line(e)} for e in examples],
+        examples_fence=fence_token("\n".join(e.answer for e in examples)),
         fence=fence,
         answer=answer,
     )
     return [SystemMessage(content=system.strip()), HumanMessage(content=user.strip())]
+
+
+def improve_messages(grade_messages: list[BaseMessage], grade_reply: str, lang: str) -> list[BaseMessage]:
+    """The "How do I improve?" follow-up: the grade call, the judge's own reply, then the request."""
+    request = _templates.get_template("judge_improve.j2").render(lang_name=LANG_NAMES[lang])
+    return [*grade_messages, AIMessage(content=grade_reply), HumanMessage(content=request.strip())]
 
 
 def repair_messages(messages: list[BaseMessage], bad_reply: str, error: str, question: Question) -> list[BaseMessage]:
@@ -193,7 +226,45 @@ class JudgeOutputError(ValueError):
 
 
 def parse_reply(text: str, question: Question) -> BaseModel:
-    """Validate the judge's raw reply; tolerates a ```json fence or words around the object."""
+    """Validate the judge's grade reply; tolerates a ```json fence or words around the object."""
+    return _validated(_json_object(text), output_model(tuple(i.id for i in question.rubric)))
+
+
+def parse_improvement(text: str) -> Improvement:
+    """Validate the reply to "How do I improve?"."""
+    return _validated(_json_object(text), Improvement)  # type: ignore[return-value]
+
+
+def verdicts_ready(reply_so_far: str, question: Question) -> BaseModel | None:
+    """The grade reply with only its verdicts, once the "criteria" object is complete; else None.
+
+    `raw_decode` succeeds only on a closed object, so a verdict still being written ("partly_")
+    is never read: the score built from this is the score the whole reply gives.
+    """
+    end = score_boundary(reply_so_far)
+    if end is None:
+        return None
+    key = re.search(r'"criteria"\s*:\s*', reply_so_far)
+    criteria = json.loads(reply_so_far[key.end() : end], strict=False)  # type: ignore[union-attr]
+    try:
+        return output_model(tuple(i.id for i in question.rubric)).model_validate({"criteria": criteria})
+    except ValidationError:
+        return None
+
+
+def score_boundary(reply: str) -> int | None:
+    """Where the "criteria" object of a grade reply ends: everything the score needs is before it."""
+    key = re.search(r'"criteria"\s*:\s*', reply)
+    if key is None:
+        return None
+    try:
+        _criteria, end = json.JSONDecoder(strict=False).raw_decode(reply, key.end())
+    except json.JSONDecodeError:
+        return None
+    return end
+
+
+def _json_object(text: str) -> Any:
     body = text.strip()
     fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
     if fenced:
@@ -204,11 +275,14 @@ def parse_reply(text: str, question: Question) -> BaseModel:
     if end <= start:
         raise JudgeOutputError("the reply is not valid JSON (it stops before the object is closed)")
     try:
-        data = json.loads(body[start : end + 1], strict=False)  # raw newlines inside strings are fine
+        return json.loads(body[start : end + 1], strict=False)  # raw newlines inside strings are fine
     except json.JSONDecodeError as exc:
         raise JudgeOutputError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
+
+
+def _validated(data: Any, model: type[BaseModel]) -> BaseModel:
     try:
-        return output_model(tuple(i.id for i in question.rubric)).model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:6]]
         raise JudgeOutputError("; ".join(problems)) from exc
@@ -241,9 +315,7 @@ def to_grade(output: Any, question: Question, answer: str, lang: str, model_name
         lang=lang,  # type: ignore[arg-type]
         criteria=criteria,
         misconceptions=list(output.misconceptions),
-        missing_points=list(output.missing_points),
         feedback=output.feedback,
-        stronger_answer=output.stronger_answer or question.reference_answer.get(lang),
     )
     if not all(supported.values()):
         grade.add_flag(Flag.evidence_rejected)
@@ -283,3 +355,18 @@ def reasoning_view(reply_so_far: str, question: Question) -> str | None:
         if isinstance(assessment.get("verdict"), str):
             lines.append(f"  -> {assessment['verdict']}")
     return "\n".join(lines)
+
+
+def feedback_view(reply_so_far: str) -> str:
+    """The feedback of a partial grade reply, as far as it is written (it follows the verdicts)."""
+    from langchain_core.utils.json import parse_partial_json
+
+    start = reply_so_far.find("{")
+    if start < 0 or '"feedback"' not in reply_so_far:
+        return ""
+    try:
+        data = parse_partial_json(reply_so_far[start:])
+    except (ValueError, TypeError):
+        return ""
+    value = data.get("feedback") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""

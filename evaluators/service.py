@@ -1,61 +1,53 @@
 """Grade an answer: the one entry point the UI, the CLI and the harness call.
 
-`grade_stream` yields what a candidate should see while waiting (status lines, the judge's
-reasoning as it is written) and ends with the Grade. It never raises for a model problem: an
-unreachable, slow or confused LLM hands over to the embedded grader and the grade says so.
+`grade_stream` yields what a candidate should see while waiting and ends with the Grade. Its
+stages, in order: sanitize the answer → the embedded grader (empty, very short or chosen) or the
+LLM judge (health, cache, one streamed call) → verify the judge's evidence → the ceilings
+(injection, claims) → confidence → stamp and cache. The judge's verdicts come first in its reply,
+so the score is shown (a `score` event) before the feedback is written. It never raises for a
+model problem: an unreachable, slow or confused LLM hands over to the embedded grader and the
+grade says so. `improve_stream` answers "How do I improve?" with a second short call.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from config import Settings
 from evaluators import confidence, feedback
 from evaluators.cache import GradeCache, embedded_grade_key, llm_grade_key
+from evaluators.ceilings import apply_ceilings
 from evaluators.embedded import grade_embedded
-from evaluators.examples import GradedExample, closest_examples
-from evaluators.grade import Flag, Grade, Verdict, compute_score
+from evaluators.examples import question_examples
+from evaluators.grade import Flag, Grade
 from evaluators.guards import SanitizedAnswer, clean_text, fence_token, sanitize_answer
 from evaluators.judge import (
+    IMPROVE_MAX_OUTPUT_TOKENS,
     MAX_OUTPUT_TOKENS,
     JudgeOutputError,
     build_messages,
+    improve_messages,
+    improvement_json_schema,
     output_json_schema,
-    parse_reply,
+    parse_improvement,
     reasoning_view,
-    repair_messages,
     to_grade,
 )
+from evaluators.judge_call import GradeEvent, JudgeReply, is_timeout, judge_conversation, stream_text
 from evaluators.provenance import grader_version, prompt_version, rubric_version
 from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.language import detect_language
 from question_bank.model import Question
 
-__all__ = ["GradeCache", "GradeEvent", "grade_answer", "grade_stream", "llm_health"]
+__all__ = ["GradeCache", "GradeEvent", "grade_answer", "grade_stream", "improve_stream", "llm_health"]
 
 log = logging.getLogger(__name__)
 GraderChoice = Literal["auto", "llm", "embedded"]
 HEALTH_TTL_S = 20.0
-_VERDICT_RANK = {Verdict.not_met: 0, Verdict.partly_met: 1, Verdict.met: 2}
-
-
-@dataclass(frozen=True)
-class GradeEvent:
-    """`status`: a line of progress; `reasoning`: new judge text to append; `grade`: the result.
-
-    grade_stream never yields `error`; callers that wrap it (practice/grading.py) use it for their own
-    failures, such as a database write, so the UI handles one event type.
-    """
-
-    kind: Literal["status", "reasoning", "grade", "error"]
-    text: str = ""
-    grade: Grade | None = None
 
 
 _health_memo: dict[tuple, tuple[float, Any]] = {}
@@ -102,7 +94,7 @@ def grade_stream(
     `cache` given; otherwise the model comes from settings and grades are cached under the data
     directory. `fresh` skips the cached grade (the new one replaces it). `expected_lang` is the
     language the question was asked in: an answer in another one lowers the grade's confidence.
-    `use_examples` shows the judge the question's closest coach-graded samples.
+    `use_examples` shows the judge two of the question's coach-graded samples.
     """
     started = time.perf_counter()
     sanitized = sanitize_answer(answer or "")
@@ -130,31 +122,43 @@ def grade_stream(
                     "grade", grade=_fallback(question, sanitized, lang, Flag.llm_unavailable, reason, started, assess)
                 )
                 return
-        from llm.providers import get_chat_model
+        chat_model = _chat_model(settings, MAX_OUTPUT_TOKENS)
 
-        chat_model = get_chat_model(settings, max_output_tokens=MAX_OUTPUT_TOKENS)
-
-    from llm.providers import json_schema_call_kwargs, model_label, provider_label
-
-    model_name, provider = model_label(chat_model), provider_label(chat_model)
-    examples = closest_examples(question, sanitized.text, lang) if use_examples else []
-    key = llm_grade_key(question, answer, provider=provider, model_name=model_name, lang=lang,
-                        excerpts=list(excerpts), examples=examples)  # fmt: skip
-    cached = cache.get(key) if cache is not None and not fresh else None
+    call = _JudgeCall.prepare(question, answer, sanitized, lang, list(excerpts), chat_model, use_examples)
+    cached = cache.get(call.key) if cache is not None and not fresh else None
     if cached is not None:
         yield GradeEvent("status", feedback.text("status_cached", lang))
         yield GradeEvent("grade", grade=cached)
         return
 
-    yield GradeEvent("status", feedback.text("status_grading", lang, model=model_name))
+    yield GradeEvent("status", feedback.text("status_grading", lang, model=call.model_name))
     timeout = timeout_s if timeout_s is not None else settings.llm_timeout_s
     schema = output_json_schema(tuple(item.id for item in question.rubric))
-    call_kwargs = json_schema_call_kwargs(chat_model, schema, settings)
+    second_opinion = _BACKGROUND.submit(grade_embedded, question, sanitized, lang)
+
+    def settle(output: Any, repaired: bool) -> Grade:
+        """The stages after the judge: evidence check, ceilings, flags, confidence, stamps."""
+        grade = to_grade(output, question, sanitized.text, lang, call.model_name)
+        if repaired:
+            grade.add_flag(Flag.llm_repaired)
+        embedded = second_opinion.result()
+        apply_ceilings(grade, sanitized, embedded, lang)
+        if sanitized.truncated:
+            grade.add_flag(Flag.truncated)
+        if sanitized.claims:
+            grade.add_flag(Flag.unsupported_claims)
+        notes = feedback.flag_notes(grade, lang)
+        grade.feedback = " ".join(part for part in (grade.feedback, notes) if part)
+        grade.provider, grade.second_opinion = call.provider, embedded.score
+        grade.calibration_examples = len(call.examples)
+        return _finish(grade, question, started, confidence.assess(grade, second_opinion=embedded.score, **assess))
+
     try:
-        deadline = time.monotonic() + timeout
-        grade = yield from _judge(
-            question, sanitized, lang, list(excerpts), examples, chat_model, call_kwargs, deadline
-        )
+        reply: JudgeReply = yield from judge_conversation(
+            question, call.messages, chat_model, _json_call_kwargs(chat_model, schema, settings),
+            time.monotonic() + timeout, lang,
+            on_verdicts=lambda output, repaired: GradeEvent("score", grade=settle(output, repaired)),
+        )  # fmt: skip
     except JudgeOutputError as exc:
         reason = feedback.text("fallback_invalid", lang, detail=str(exc)[:200])
         yield GradeEvent(
@@ -162,7 +166,7 @@ def grade_stream(
         )
         return
     except Exception as exc:
-        if _is_timeout(exc):
+        if is_timeout(exc):
             reason = feedback.text("fallback_timeout", lang, seconds=timeout)
             flag = Flag.llm_timeout
         else:
@@ -172,26 +176,107 @@ def grade_stream(
         yield GradeEvent("grade", grade=_fallback(question, sanitized, lang, flag, reason, started, assess))
         return
 
-    second_opinion = grade_embedded(question, sanitized, lang)
-    if sanitized.injection:
-        cap_by_embedded(grade, second_opinion, lang)
-    elif sanitized.claims and grade.score > second_opinion.score + CLAIMS_TOLERANCE:
-        # Lines claiming coverage were set aside; a judge still crediting more than what remains
-        # covers was talked into it by the claims: no item above what the remaining text shows.
-        # (No honest answer of the 449 in tests/data has a claim line, so this costs honest answers little.)
-        hold_to_embedded(grade, second_opinion, lang)
-    if sanitized.truncated:
-        grade.add_flag(Flag.truncated)
-    if sanitized.claims:
-        grade.add_flag(Flag.unsupported_claims)
-    notes = feedback.flag_notes(grade, lang)
-    grade.feedback = " ".join(part for part in (grade.feedback, notes) if part)
-    grade.provider, grade.second_opinion = provider, second_opinion.score
-    grade.calibration_examples = len(examples)
-    _finish(grade, question, started, confidence.assess(grade, second_opinion=second_opinion.score, **assess))
-    if cache is not None:
-        cache.put(key, grade)
+    grade = settle(reply.output, reply.repaired)
+    grade.reasoning = reasoning_view(reply.text, question) or ""
+    grade.judge_reply = reply.text
+    grade.prompt_tokens, grade.completion_tokens = (reply.usage[0] or None), (reply.usage[1] or None)
+    if cache is not None:  # verdicts without feedback too: the same answer must get the same grade
+        cache.put(call.key, grade)
     yield GradeEvent("grade", grade=grade)
+
+
+def improve_stream(
+    question: Question,
+    answer: str,
+    grade: Grade,
+    *,
+    settings: Settings,
+    excerpts: list[str] | tuple[str, ...] = (),
+    chat_model: Any = None,
+    cache: GradeCache | None = None,
+    timeout_s: float | None = None,
+    use_examples: bool = True,
+) -> Iterator[GradeEvent]:
+    """ "How do I improve?": the judge's missing points and a stronger answer, added to its grade.
+
+    One short call that continues the grading conversation (the grade prompt, the judge's own
+    reply, then the request), so a server's prompt cache reuses all of it. The score does not
+    change. It ends with the grade, completed, or with an `error` event saying why not.
+    """
+    lang = grade.lang
+    if grade.grader != "llm" or not grade.judge_reply:
+        yield GradeEvent("error", feedback.text("improve_not_llm", lang))
+        return
+    if cache is None and chat_model is None:
+        cache = GradeCache.under(settings.data_dir)
+    if chat_model is None:
+        health = llm_health(settings)
+        if not health.ok:
+            yield GradeEvent("error", feedback.text("improve_unavailable", lang, detail=health.message))
+            return
+        chat_model = _chat_model(settings, IMPROVE_MAX_OUTPUT_TOKENS)
+    sanitized = sanitize_answer(answer or "")
+    call = _JudgeCall.prepare(question, answer, sanitized, lang, list(excerpts), chat_model, use_examples)
+    yield GradeEvent("status", feedback.text("status_improving", lang, model=call.model_name))
+    messages = improve_messages(call.messages, grade.judge_reply, lang)
+    timeout = timeout_s if timeout_s is not None else settings.llm_timeout_s
+    kwargs = _json_call_kwargs(chat_model, improvement_json_schema(), settings, name="improvement")
+    try:
+        text = "".join(stream_text(chat_model, messages, kwargs, time.monotonic() + timeout, [0, 0]))
+        improvement = parse_improvement(text)
+    except Exception as exc:
+        if is_timeout(exc):
+            detail = feedback.text("improve_timeout", lang, seconds=timeout)
+        else:
+            log.warning("the improvement call failed", exc_info=True)
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+        yield GradeEvent("error", feedback.text("improve_failed", lang, detail=detail))
+        return
+    improved = grade.model_copy(
+        update={"missing_points": list(improvement.missing_points), "stronger_answer": improvement.stronger_answer}
+    )
+    if cache is not None:
+        cache.put(call.key, improved.model_copy(update={"cached": False}))
+    yield GradeEvent("grade", grade=improved)
+
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="second-opinion")
+"""Runs the embedded grader's second opinion while the judge writes, so the score waits for neither."""
+
+
+class _JudgeCall:
+    """What one judge conversation is made of: the model's names, the examples, the messages, the cache key."""
+
+    def __init__(self, model_name: str, provider: str | None, examples: list, messages: list, key: str):
+        self.model_name, self.provider, self.examples, self.messages, self.key = (
+            model_name, provider, examples, messages, key,
+        )  # fmt: skip
+
+    @classmethod
+    def prepare(
+        cls, question: Question, answer: str, sanitized: SanitizedAnswer, lang: str, excerpts: list[str],
+        chat_model: Any, use_examples: bool,
+    ) -> _JudgeCall:  # fmt: skip
+        from llm.providers import model_label, provider_label
+
+        model_name, provider = model_label(chat_model), provider_label(chat_model)
+        examples = question_examples(question, sanitized.text, lang) if use_examples else []
+        messages = build_messages(question, sanitized.text, lang, excerpts, fence_token(sanitized.text), examples)
+        key = llm_grade_key(question, answer, provider=provider, model_name=model_name, lang=lang,
+                            excerpts=excerpts, examples=examples)  # fmt: skip
+        return cls(model_name, provider, examples, messages, key)
+
+
+def _chat_model(settings: Settings, max_output_tokens: int) -> Any:
+    from llm.providers import get_chat_model
+
+    return get_chat_model(settings, max_output_tokens=max_output_tokens)
+
+
+def _json_call_kwargs(chat_model: Any, schema: dict, settings: Settings, name: str = "grade") -> dict:
+    from llm.providers import json_schema_call_kwargs
+
+    return json_schema_call_kwargs(chat_model, schema, settings, name=name)
 
 
 def _embedded_grade(
@@ -214,133 +299,6 @@ def _embedded_grade(
     if cache is not None:
         cache.put(key, grade)
     return grade
-
-
-CLAIMS_TOLERANCE = 1.0
-"""Points a judge may give above the embedded grader to an answer with claim lines before it is held."""
-
-
-def cap_by_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
-    """After an injection attempt, no item may score above the embedded grader's verdict on the
-    answer with the injection removed, nor above "partly met".
-
-    So a model talked into generosity cannot lift the score above what the honest content earns;
-    and since an answer that addresses its grader cannot be taken at face value, nothing in it is
-    fully credited. The cap is per item, so the score stays the one computed from the verdicts.
-    """
-    grade.add_flag(Flag.prompt_injection)
-    ceiling = {c.id: c.verdict for c in embedded.criteria}
-    for criterion in grade.criteria:
-        limit = min(ceiling.get(criterion.id, Verdict.not_met), Verdict.partly_met, key=_VERDICT_RANK.__getitem__)
-        if _VERDICT_RANK[criterion.verdict] > _VERDICT_RANK[limit]:
-            criterion.verdict = limit
-            criterion.estimated_credit = None
-            criterion.reasoning = f"{criterion.reasoning} {feedback.text('injection_cap', lang)}".strip()
-    grade.score = compute_score(grade.criteria)
-
-
-def hold_to_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
-    """No item credited above the embedded grader's own credit for it (verdict and estimate)."""
-    measured = {c.id: c for c in embedded.criteria}
-    for criterion in grade.criteria:
-        own = measured.get(criterion.id)
-        if own is not None and criterion.credit > own.credit:
-            criterion.verdict, criterion.estimated_credit = own.verdict, own.credit
-            criterion.reasoning = f"{criterion.reasoning} {feedback.text('claims_cap', lang)}".strip()
-    grade.score = compute_score(grade.criteria)
-
-
-def _judge(
-    question: Question,
-    sanitized: SanitizedAnswer,
-    lang: str,
-    excerpts: list[str],
-    examples: list[GradedExample],
-    chat_model: Any,
-    call_kwargs: dict,
-    deadline: float,
-) -> Generator[GradeEvent, None, Grade]:
-    """One judge call, and one repair call if the reply does not validate."""
-    from llm.providers import model_label
-
-    usage = [0, 0]
-    messages = build_messages(question, sanitized.text, lang, excerpts, fence_token(sanitized.text), examples)
-    reply = yield from _stream_reply(chat_model, messages, call_kwargs, deadline, usage, question)
-    repaired = False
-    try:
-        output = parse_reply(reply, question)
-    except JudgeOutputError as first_error:
-        yield GradeEvent("status", feedback.text("status_repair", lang, detail=str(first_error)[:160]))
-        retry = repair_messages(messages, reply, str(first_error), question)
-        reply = yield from _stream_reply(chat_model, retry, call_kwargs, deadline, usage, question)
-        output = parse_reply(reply, question)
-        repaired = True
-    grade = to_grade(output, question, sanitized.text, lang, model_label(chat_model))
-    if repaired:
-        grade.add_flag(Flag.llm_repaired)
-    grade.reasoning = reasoning_view(reply, question) or ""
-    grade.prompt_tokens, grade.completion_tokens = (usage[0] or None), (usage[1] or None)
-    return grade
-
-
-def _stream_reply(
-    chat_model: Any, messages: list, call_kwargs: dict, deadline: float, usage: list[int], question: Question
-) -> Generator[GradeEvent, None, str]:
-    """Stream one reply, yielding reasoning deltas; raise TimeoutError at the deadline.
-
-    The model runs in a worker thread so that a server trickling tokens, or a client without its
-    own time-out, cannot hold the candidate past the deadline; the worker stops at the next chunk.
-    """
-    chunks: queue.Queue = queue.Queue()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chat_model.stream(messages, **call_kwargs):
-                chunks.put(("chunk", chunk))
-                if stop.is_set():
-                    break
-            chunks.put(("done", None))
-        except BaseException as exc:
-            chunks.put(("error", exc))
-
-    threading.Thread(target=produce, name="judge-stream", daemon=True).start()
-    text, shown = "", ""
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("the LLM did not finish in time")
-            try:
-                kind, payload = chunks.get(timeout=remaining)
-            except queue.Empty:
-                raise TimeoutError("the LLM did not finish in time") from None
-            if kind == "done":
-                return text
-            if kind == "error":
-                raise payload
-            content = payload.content
-            text += (
-                content
-                if isinstance(content, str)
-                else "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-            )
-            if payload.usage_metadata:
-                usage[0] += payload.usage_metadata.get("input_tokens", 0)
-                usage[1] += payload.usage_metadata.get("output_tokens", 0)
-            view = reasoning_view(text, question)
-            if view and view.startswith(shown) and len(view) > len(shown):
-                yield GradeEvent("reasoning", view[len(shown) :])
-                shown = view
-    finally:
-        stop.set()
-
-
-def _is_timeout(exc: BaseException) -> bool:
-    if isinstance(exc, TimeoutError):
-        return True
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"TimeoutException", "APITimeoutError", "ReadTimeout", "ConnectTimeout", "Timeout"})
 
 
 def _fallback(

@@ -38,6 +38,8 @@ def get_chat_model(settings: Settings, *, max_output_tokens: int | None = None, 
             # The judge asks for its reasoning inside the JSON it returns; hidden "thinking" on top
             # of that (qwen3's default) would double the latency for nothing the candidate sees.
             "reasoning": False,
+            # Loaded between answers, and the prompt prefix it has cached with it (evaluators/judge.py).
+            "keep_alive": _ollama_duration(settings.llm_keep_alive),
             "client_kwargs": {"timeout": settings.llm_timeout_s},
         }
         if max_output_tokens is not None:
@@ -62,6 +64,12 @@ def get_chat_model(settings: Settings, *, max_output_tokens: int | None = None, 
         # which llama.cpp's and other local servers ignore.
         openai_params["extra_body"] = {"max_tokens": max_output_tokens}
     return ChatOpenAI(**{**openai_params, **overrides})
+
+
+def _ollama_duration(value: str) -> str | int:
+    """Ollama reads "30m" as a duration but a bare number only as a JSON number (seconds; -1 = for ever)."""
+    text = value.strip()
+    return int(text) if text.lstrip("-").isdigit() else text
 
 
 def json_schema_call_kwargs(chat_model: Any, schema: dict, settings: Settings, name: str = "grade") -> dict:

@@ -5,10 +5,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from practice.grading import Submission, SubmitResult, grade_saved_attempt, submit_answer
+from practice.grading import Submission, SubmitResult, grade_saved_attempt, improve_attempt, submit_answer
 from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
 from ui.dispute import render_dispute
-from ui.grade_view import passages_from, render_grade
+from ui.grade_view import can_improve, passages_from, render_grade
 from ui.i18n import t
 from ui.render import escape_markdown, render_attempts_side_by_side, render_references, show_grading
 from ui.resources import attempts, excerpts_for, load_bank, references_for, scheduler, start_knowledge_build
@@ -119,6 +119,10 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     if len(item.grades) >= 2:
         render_attempts_side_by_side(item.answers, item.grades, lang)
     render_grade(grade, lang, answer=item.answers[-1], passages=passages_from(references_for(question, qlang)[0]))
+    if can_improve(grade) and st.button(
+        t("grade_improve", lang), key=f"improve-{item.attempt_ids[-1]}", help=t("grade_improve_help", lang)
+    ):
+        advice(item, question, qlang)
     if grade.grader == "llm" and st.button(t("grade_fresh", lang), key=f"fresh-{item.attempt_ids[-1]}"):
         fresh_grade(item, question, qlang)
     render_dispute(item.attempt_ids[-1], grade, lang, attempts(settings), scheduler(settings))
@@ -145,6 +149,20 @@ def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-
     grade, error = show_grading(events, lang)
     if grade is None:
         st.error(t("quiz_grading_failed", lang, error=error or "?"))
+        return
+    item.grades[-1] = grade
+    st.rerun()
+
+
+def advice(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
+    """ "How do I improve?": one short call; the completed grade replaces the shown one (same score)."""
+    events = improve_attempt(
+        item.attempt_ids[-1], question, item.answers[-1], item.grades[-1], store=attempts(settings),
+        settings=settings, excerpts=excerpts_for(question, qlang),
+    )  # fmt: skip
+    grade, error = show_grading(events, lang)
+    if grade is None:
+        st.warning(escape_markdown(error or "?"))
         return
     item.grades[-1] = grade
     st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 from llm.health import check_health
 from llm.providers import list_models
 from ui.i18n import t
+from ui.model_wait import render_expected_wait
 from ui.session import current_lang, effective_settings, grader_mode
 
 lang = current_lang()
@@ -47,6 +48,7 @@ if models:
     model = st.selectbox(t("settings_model", lang), models, index=index)
 else:
     model = st.text_input(t("settings_model_manual", lang), value=settings.model).strip()
+render_expected_wait(model or settings.model, lang)
 timeout = st.number_input(t("settings_timeout", lang), min_value=5, max_value=900, value=int(settings.llm_timeout_s))
 
 overrides = {

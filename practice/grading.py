@@ -13,7 +13,7 @@ from typing import Any
 
 from config import Settings
 from evaluators.grade import Grade
-from evaluators.service import GradeEvent, grade_stream
+from evaluators.service import GradeEvent, grade_stream, improve_stream
 from question_bank import Question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -118,3 +118,19 @@ def dispute_grade(
     """
     attempt = store.dispute(attempt_id, list(items), note)
     return scheduler.hold(attempt.profile, attempt.question_id, attempt_id)
+
+
+def improve_attempt(
+    attempt_id: int, question: Question, answer: str, grade: Grade, *, store: AttemptStore, settings: Settings,
+    result: SubmitResult | None = None, **calling: Any,
+) -> Iterator[GradeEvent]:  # fmt: skip
+    """ "How do I improve?": the judge's advice for a graded attempt, stored with its grade (the score stays).
+
+    `calling` holds keyword arguments of `evaluators.service.improve_stream` (excerpts, chat_model...).
+    """
+    for event in improve_stream(question, answer, grade, settings=settings, **calling):
+        if event.kind == "grade" and event.grade is not None:
+            store.attach_advice(attempt_id, event.grade)
+            if result is not None:
+                result.grade = event.grade
+        yield event

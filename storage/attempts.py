@@ -116,6 +116,16 @@ class AttemptStore:
 
         self._change(attempt_id, record_grade)
 
+    def attach_advice(self, attempt_id: int, grade: Grade) -> None:
+        """Store a grade completed with the judge's advice ("How do I improve?"): same score, same review state."""
+
+        def record_advice(attempt: Attempt) -> None:
+            if attempt.machine_score is None or abs(attempt.machine_score - grade.score) > 1e-9:
+                raise ValueError(f"attempt {attempt_id}: advice must not change the grade")
+            attempt.grade_json = grade.model_dump_json()
+
+        self._change(attempt_id, record_advice)
+
     def fail(self, attempt_id: int, error: str) -> None:
         """Grading failed: keep the answer, record why, leave it re-gradable (an unknown attempt is ignored)."""
 

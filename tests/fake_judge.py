@@ -61,9 +61,7 @@ def _payload(criteria: dict[str, dict], missing: list[str]) -> str:
         {
             "criteria": criteria,
             "misconceptions": [],
-            "missing_points": missing,
             "feedback": "Précisez les points manquants." if missing else "Solid answer.",
-            "stronger_answer": "",
         },
         ensure_ascii=False,
     )

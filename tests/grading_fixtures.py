@@ -104,11 +104,7 @@ def judge_reply(verdicts: dict[str, tuple[str, list[str]]], feedback: str = "Goo
         item_id: {"evidence": quotes, "reasoning": f"Checked {item_id} against the answer.", "verdict": verdict}
         for item_id, (verdict, quotes) in verdicts.items()
     }
-    return json.dumps(
-        {"criteria": criteria, "misconceptions": [], "missing_points": [], "feedback": feedback,
-         "stronger_answer": "A stronger answer."},
-        ensure_ascii=False,
-    )  # fmt: skip
+    return json.dumps({"criteria": criteria, "misconceptions": [], "feedback": feedback}, ensure_ascii=False)
 
 
 GOOD_REPLY_EN = judge_reply(
@@ -146,7 +142,6 @@ def scripted_judge(*replies: str | BaseException) -> RecordingFakeChatModel:
 def no_llm_settings(data_dir: Path) -> Settings:
     """Settings for a machine with no LLM server: a closed local port, so "auto" falls back at once."""
     return Settings(data_dir=data_dir, ollama_url=f"http://127.0.0.1:{free_port()}", language="en")
-
 
 
 def smollm2_gguf() -> Path:

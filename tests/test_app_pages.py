@@ -162,6 +162,22 @@ def test_settings_with_the_server_down_say_how_to_fix_it(monkeypatch: pytest.Mon
     assert at.error and "Ollama" in at.error[0].value
 
 
+def test_settings_show_the_expected_wait_for_the_chosen_model_in_both_languages() -> None:
+    at = start_app()
+    at.switch_page("pages/settings.py").run()
+    shown = all_markdown(at)
+    assert "Attente prévue par note avec qwen3:4b" in shown and "Portable sans GPU : la note en ~" in shown
+    at.text_input[0].set_value("http://127.0.0.1:9").run()  # no server there: the model name is typed
+    [model] = [w for w in at.text_input if w.value == "qwen3:4b"]
+    model.set_value("qwen3:8b").run()
+    assert "Attente prévue par note avec qwen3:8b" in all_markdown(at)
+    at.session_state["lang"] = "en"
+    at.run()
+    shown = all_markdown(at)
+    assert "Expected wait per grade with qwen3:" in shown and "Laptop CPU: the score in ~" in shown
+    assert "Portable" not in shown
+
+
 def test_an_adaptive_quiz_moves_the_level_with_the_score_and_says_why(healthy_fake_llm: None) -> None:
     at = start_app()
     at.switch_page("pages/quiz.py").run()

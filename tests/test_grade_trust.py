@@ -24,7 +24,7 @@ from grading_fixtures import (
 from config import Settings
 from evaluators import provenance
 from evaluators.cache import GradeCache
-from evaluators.examples import EXAMPLE_CHAR_BUDGET, closest_examples
+from evaluators.examples import EXAMPLE_CHAR_BUDGET, question_examples
 from evaluators.grade import Confidence
 from evaluators.judge import build_messages
 from evaluators.service import grade_answer
@@ -200,16 +200,22 @@ SAMPLES = [
 ]
 
 
-def test_the_two_closest_coach_samples_go_into_the_prompt_but_never_the_answer_itself(settings: Settings) -> None:
+def test_the_best_and_worst_coach_samples_go_into_the_prompt_but_never_the_answer_itself(settings: Settings) -> None:
     question = QUESTION.model_copy(update={"calibration": SAMPLES})
-    judge = scripted_judge(GOOD_REPLY_EN)
+    judge = scripted_judge(GOOD_REPLY_EN, GOOD_REPLY_EN, GOOD_REPLY_EN)
     grade = grade_answer(question, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge)
     prompt = judge.calls[0][0][1].content
     assert grade.calibration_examples == 2
     assert "Reciprocal Rank Fusion merges the ranks" in prompt and "coach score 7.0/10" in prompt
     assert "two-retrievers: met, rrf: met, measure: not_met" in prompt
-    assert "fine-tune the model" in prompt  # the second closest
-    assert "Kubernetes" not in prompt and "9.5/10" not in prompt  # farther away / the answer itself
+    assert "Kubernetes" in prompt and "coach score 0.0/10" in prompt  # the lowest graded
+    assert "fine-tune the model" not in prompt and "9.5/10" not in prompt  # in between / the answer itself
+    # The choice does not follow the answer: two other answers get the same examples, so the same prefix.
+    grade_answer(question, WEAK_ANSWER_EN, settings=settings, grader="llm", chat_model=judge)
+    grade_answer(question, "I search with BM25 only, then sort the hits by date.", settings=settings, grader="llm",
+                 chat_model=judge)  # fmt: skip
+    first, second = (judge.calls[n][0][1].content.split("Candidate answer")[0] for n in (1, 2))
+    assert first == second and "coach score 9.5/10" in first
 
 
 def test_examples_can_be_left_out_and_change_the_cache_key(settings: Settings) -> None:
@@ -232,7 +238,7 @@ def test_examples_take_their_room_from_the_excerpts_so_the_prompt_budget_holds()
         CalibrationSample(lang="en", answer="Dense search alone, on every query. " * 30, expected_score=2),
     ]  # fmt: skip
     question = QUESTION.model_copy(update={"calibration": long_samples})
-    examples = closest_examples(question, GOOD_ANSWER_EN, "en")
+    examples = question_examples(question, GOOD_ANSWER_EN, "en")
     assert len(examples) == 2 and all(len(e.answer) <= EXAMPLE_CHAR_BUDGET for e in examples)
     without = sum(len(m.content) for m in build_messages(question, "x", "en", excerpts, "fence"))
     with_examples = sum(len(m.content) for m in build_messages(question, "x", "en", excerpts, "fence", examples))

@@ -17,7 +17,7 @@ from evaluators.cache import GradeCache
 from evaluators.embedded import grade_embedded
 from evaluators.grade import Flag
 from evaluators.guards import sanitize_answer
-from evaluators.service import grade_answer, grade_stream
+from evaluators.service import grade_answer, grade_stream, improve_stream
 from llm.health import check_health
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,22 @@ def test_a_schema_valid_grade_arrives_streamed(server_settings: Settings, tmp_pa
     assert 0 <= grade.score <= 10
     reasoning = [e.text for e in events if e.kind == "reasoning"]
     assert len(reasoning) >= 3 and "".join(reasoning) == grade.reasoning
-    assert next(i for i, e in enumerate(events) if e.kind == "reasoning") < len(events) - 1
+    kinds = [e.kind for e in events]
+    # The verdicts, then the score (the same as the final grade's), then the rest of the reply.
+    assert max(i for i, k in enumerate(kinds) if k == "reasoning") < kinds.index("score") < len(kinds) - 1
+    assert events[kinds.index("score")].grade.score == grade.score
+    assert all(kinds.index("score") < i for i, k in enumerate(kinds) if k == "feedback")
+
+
+def test_how_do_i_improve_gets_advice_from_the_same_server(server_settings: Settings, tmp_path: Path) -> None:
+    answer = "I run BM25 and a dense vector search, then merge both rankings with reciprocal rank fusion."
+    cache = GradeCache(tmp_path / "c")
+    grade = grade_answer(QUESTION, answer, settings=server_settings, grader="llm", cache=cache)
+    assert grade.grader == "llm", grade.fallback_reason
+    events = list(improve_stream(QUESTION, answer, grade, settings=server_settings, cache=cache))
+    assert events[-1].kind == "grade", events[-1].text
+    improved = events[-1].grade
+    assert improved.score == grade.score and improved.stronger_answer.strip()
 
 
 def test_the_injection_guard_holds_against_a_gullible_small_model(server_settings: Settings) -> None:

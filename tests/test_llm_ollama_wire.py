@@ -14,6 +14,7 @@ from grading_fixtures import GOOD_ANSWER_EN, QUESTION, ReplayServer, free_port, 
 
 from config import Settings
 from evaluators.grade import Flag, Verdict
+from evaluators.judge import MAX_OUTPUT_TOKENS
 from evaluators.service import grade_answer, grade_stream
 from llm.health import check_health
 from llm.providers import list_models
@@ -45,6 +46,11 @@ def test_chat_ollama_gets_a_grade_through_the_recorded_exchange(ollama_replay: R
     assert all(c.evidence_ok for c in grade.criteria) and grade.score == 9.2
     assert (grade.prompt_tokens, grade.completion_tokens) == (1084, 297)
     assert sum(e.kind == "reasoning" for e in events) > 10
+    kinds = [e.kind for e in events]
+    assert kinds.index("score") > max(
+        i for i, k in enumerate(kinds) if k == "reasoning"
+    )  # the verdicts, then the score
+    assert events[kinds.index("score")].grade.score == grade.score
 
     chats = [body for method, path, body, _ in ollama_replay.requests if path == "/api/chat"]
     assert len(chats) == 1
@@ -52,7 +58,8 @@ def test_chat_ollama_gets_a_grade_through_the_recorded_exchange(ollama_replay: R
     assert request["model"] == "qwen3:4b" and request["stream"] is True and request["think"] is False
     assert request["format"]["properties"]["criteria"]["required"] == ["two-retrievers", "rrf", "measure"]
     assert request["options"]["temperature"] == 0 and request["options"]["seed"] == 42
-    assert request["options"]["num_ctx"] == 8192 and request["options"]["num_predict"] == 1200
+    assert request["options"]["num_ctx"] == 8192 and request["options"]["num_predict"] == MAX_OUTPUT_TOKENS
+    assert request["keep_alive"] == "30m"  # the model, and its cached prompt prefix, stay loaded between answers
     assert [m["role"] for m in request["messages"]] == ["system", "user"]
 
 

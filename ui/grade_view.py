@@ -33,7 +33,7 @@ def passages_from(references: object | None) -> list[tuple[str, str]]:
 
 
 def score_line(grade: Grade, lang: str) -> str:
-    """"7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4" (decimal comma in French)."""
+    """ "7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4" (decimal comma in French)."""
     score, margin = _number(grade.score, lang), _number(grade.error_margin or 0, lang)
     if grade.grader == "embedded" and grade.error_margin:
         return t("grade_estimate", lang, score=score, margin=margin)
@@ -52,6 +52,11 @@ def origin_and_confidence(grade: Grade, lang: str, *, machine_score: float | Non
     reasons = ", ".join(t(f"confidence_reason_{code}", lang) for code in codes)
     level = t("confidence_label", lang, level=t(f"confidence_{grade.confidence.value}", lang))
     return f"{origin} · {level}" + (f" ({reasons})" if reasons else "")
+
+
+def can_improve(grade: Grade) -> bool:
+    """Whether "How do I improve?" has something to ask: an LLM grade whose advice is not written yet."""
+    return grade.grader == "llm" and bool(grade.judge_reply) and not grade.stronger_answer
 
 
 def render_grade(
@@ -88,12 +93,18 @@ def render_grade(
         if grade.feedback:
             st.markdown(f"**{t('grade_feedback', lang)}**")
             st.markdown(safe_model_markdown(grade.feedback))
+        if grade.missing_points:  # the judge's answer to "How do I improve?"
+            st.markdown(f"**{t('grade_to_add', lang)}**")
+            st.markdown("\n".join(f"- {safe_model_markdown(p)}" for p in grade.missing_points))
+        if grade.stronger_answer:
+            with st.expander(t("grade_stronger", lang), expanded=True):
+                st.markdown(safe_model_markdown(grade.stronger_answer))
     if show_reasoning and grade.reasoning:
         with st.expander(t("grade_reasoning", lang)):
             st.markdown(safe_model_markdown(grade.reasoning))
-    reference = reference_answer or grade.stronger_answer
+    reference = reference_answer or (grade.stronger_answer if grade.grader == "embedded" else "")
     if reference:
-        with st.expander(t("refs_reference", lang) if reference_answer else t("grade_stronger", lang)):
+        with st.expander(t("refs_reference", lang)):
             st.markdown(safe_model_markdown(reference))
     _coach_details(grade, lang)
 

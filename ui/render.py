@@ -73,24 +73,34 @@ def render_references(references: object | None, lang: str, *, error: str | None
 
 
 def show_grading(events, lang: str):  # type: ignore[no-untyped-def]
-    """Consume grading events, streaming the reasoning as it arrives; returns (grade, error)."""
+    """Consume grading events: the reasoning as it is written, the score the moment the verdicts are
+    in, then the feedback as it is written; returns (grade, error)."""
     grade = None
     error = None
     with st.status(t("quiz_grading", lang), expanded=True) as status:
         status_line = st.empty()
         reasoning_box = st.empty()
-        reasoning = ""
+        score_line = st.empty()
+        feedback_box = st.empty()
+        reasoning = written = ""
         for event in events:
             if event.kind == "status" and event.text:
                 status_line.caption(escape_markdown(event.text))
             elif event.kind == "reasoning" and event.text:
                 reasoning += event.text
                 reasoning_box.markdown(safe_model_markdown(reasoning[-4000:]))
+            elif event.kind == "score" and event.grade is not None:
+                score = f"{event.grade.score:.1f}".replace(".", "," if lang == "fr" else ".")
+                score_line.markdown(f"**{t('grading_score_ready', lang, score=score)}**")
+                status.update(label=t("grading_score_ready", lang, score=score))
+            elif event.kind == "feedback" and event.text:
+                written += event.text
+                feedback_box.markdown(safe_model_markdown(written))
             elif event.kind == "grade":
                 grade = event.grade
             elif event.kind == "error":
                 error = event.text or "unknown error"
-        status.update(state="error" if error else "complete", expanded=False)
+        status.update(label=t("quiz_grading", lang), state="error" if error else "complete", expanded=False)
     return grade, error
 
 
