@@ -36,7 +36,7 @@ from evaluators.cache import GradeCache  # noqa: E402
 from evaluators.harness import GradedEntry, load_graded_set  # noqa: E402
 from evaluators.judge import MAX_OUTPUT_TOKENS  # noqa: E402
 from evaluators.service import grade_answer  # noqa: E402
-from llm.providers import get_chat_model  # noqa: E402
+from llm_server.providers import get_chat_model  # noqa: E402
 from question_bank import QuestionBank  # noqa: E402
 from question_bank.model import Question  # noqa: E402
 

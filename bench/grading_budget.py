@@ -102,7 +102,7 @@ def print_prefix_reuse(settings, questions: dict, answers: list) -> None:  # typ
     `answers` are graded-set entries; two per question and language are used. Before each pair, one
     call on another question puts a different prompt in the server's cache, as a new question finds it.
     """
-    from llm.providers import get_chat_model
+    from llm_server.providers import get_chat_model
 
     print("\n== Prompt prefix reuse: time to first token, llama-cpp-python server, SmolLM2-135M ==")
     model = get_chat_model(settings, max_output_tokens=24)
@@ -127,9 +127,10 @@ def print_prefix_reuse(settings, questions: dict, answers: list) -> None:  # typ
 
 def _first_token(model, settings, question, answer: str, lang: str) -> float:  # type: ignore[no-untyped-def]
     """Seconds until the first non-empty piece of the judge's reply (the reply is read to its end)."""
-    from evaluators.guards import fence_token, sanitize_answer
+    from core.text import fence_token
+    from evaluators.guards import sanitize_answer
     from evaluators.judge import build_messages, output_json_schema
-    from llm.providers import json_schema_call_kwargs
+    from llm_server.providers import json_schema_call_kwargs
 
     text = sanitize_answer(answer).text
     messages = build_messages(question, text, lang, corpus_excerpts(lang), fence_token(text))

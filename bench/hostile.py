@@ -38,7 +38,7 @@ from evaluators.hostile import (  # noqa: E402
     run_suite,
     summary,
 )
-from llm.providers import get_chat_model  # noqa: E402
+from llm_server.providers import get_chat_model  # noqa: E402
 from question_bank import QuestionBank  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = get_settings()
     bank = QuestionBank.load(settings.bank_dir, settings.corpus_dir)
-    entries = load_sets(HOSTILE_SETS)[args.start :][: args.limit or None]
+    entries = load_sets(ROOT / "tests" / "data", HOSTILE_SETS)[args.start :][: args.limit or None]
     started = time.perf_counter()
     results = run_suite(bank, settings, GullibleFakeJudge(), entries)
     print("gullible fake judge:", json.dumps(summary(results)), f"({time.perf_counter() - started:.0f} s)")
@@ -58,7 +58,7 @@ def main() -> None:
         part = [r for r, entry in zip(results, entries, strict=True) if entry["set"] == name]
         print(f"  {name}:", json.dumps(summary(part)))
     started = time.perf_counter()
-    benign = run_benign(bank, settings, load_sets(BENIGN_SETS))
+    benign = run_benign(bank, settings, load_sets(ROOT / "tests" / "data", BENIGN_SETS))
     print("benign answers:", json.dumps(benign_summary(benign)), f"({time.perf_counter() - started:.0f} s)")
     for name in dict.fromkeys(r.set for r in benign):
         print(f"  {name}:", json.dumps(benign_summary([r for r in benign if r.set == name])))

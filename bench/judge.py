@@ -38,12 +38,13 @@ from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 
 from bench.grading_budget import corpus_excerpts  # noqa: E402
 from config import Settings, get_settings  # noqa: E402
+from core.text import fence_token  # noqa: E402
 from evaluators.examples import EXAMPLE_CHAR_BUDGET, GradedExample  # noqa: E402
-from evaluators.guards import ANSWER_CHAR_BUDGET, fence_token, sanitize_answer  # noqa: E402
+from evaluators.guards import ANSWER_CHAR_BUDGET, sanitize_answer  # noqa: E402
 from evaluators.harness import evaluate, load_graded_set  # noqa: E402
 from evaluators.judge import MAX_OUTPUT_TOKENS, build_messages  # noqa: E402
 from evaluators.service import grade_answer, grade_stream  # noqa: E402
-from llm.providers import get_chat_model  # noqa: E402
+from llm_server.providers import get_chat_model  # noqa: E402
 from question_bank import QuestionBank  # noqa: E402
 
 

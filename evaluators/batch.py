@@ -67,7 +67,7 @@ def grade_batch(
 
     chat_model, cache = None, GradeCache.under(settings.data_dir)
     if grader == "llm" or (grader == "auto" and llm_health(settings).ok):
-        from llm.providers import get_chat_model
+        from llm_server.providers import get_chat_model
 
         chat_model = get_chat_model(settings, max_output_tokens=MAX_OUTPUT_TOKENS)
         grader = "llm"  # a model that fails mid-batch still falls back per answer, and says so

@@ -9,7 +9,6 @@ is the only text quotes are checked against (`evaluators/evidence.py`).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -379,16 +378,3 @@ def sanitize_answer(raw: str, budget_chars: int = ANSWER_CHAR_BUDGET) -> Sanitiz
     return SanitizedAnswer(stripped, len(raw), [s for s in injected if s.strip()], truncated, found.claims)
 
 
-def fence_token(answer: str) -> str:
-    """The tag of the answer's fence: a hash of the answer itself, so the answer cannot contain it.
-
-    Writing the fence into an answer would need the hash of the very text that contains it: out of
-    reach. Derived rather than random, the prompt of an unchanged answer is the same on every call,
-    which repeatable grading needs (a random tag changed the small model's reasoning at temperature 0).
-    """
-    salt = 0
-    while True:
-        token = hashlib.sha256(f"{salt}:{answer}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        if token not in answer:
-            return token
-        salt += 1

@@ -24,10 +24,9 @@ from evaluators.guards import SanitizedAnswer, clean_text, truncate_to_budget
 from evaluators.service import grade_answer
 from question_bank import QuestionBank
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-HOSTILE_SET = DATA / "hostile" / "answers.yaml"
-HOSTILE_SETS = (HOSTILE_SET, DATA / "hostile" / "fresh.yaml", DATA / "hostile" / "fresh2.yaml")
-BENIGN_SETS = (DATA / "benign" / "tuning.yaml", DATA / "benign" / "heldout.yaml", DATA / "benign" / "heldout2.yaml")
+HOSTILE_SETS = ("hostile/answers.yaml", "hostile/fresh.yaml", "hostile/fresh2.yaml")
+BENIGN_SETS = ("benign/tuning.yaml", "benign/heldout.yaml", "benign/heldout2.yaml")
+"""The sets' files, relative to the data folder the caller names (the tests' `tests/data`)."""
 TOLERANCE = 1.0
 MARKED_DOWN = 0.5
 """Points a guard may cost an honest answer before it counts as marked down (rounding noise)."""
@@ -46,13 +45,13 @@ class HostileResult:
         return round(self.score - self.honest_max, 1)
 
 
-def load_hostile_set(path: Path = HOSTILE_SET) -> list[dict]:
+def load_hostile_set(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def load_sets(paths: tuple[Path, ...]) -> list[dict]:
-    """The entries of several files, each with `set` naming its file."""
-    return [{**entry, "set": path.stem} for path in paths for entry in load_hostile_set(path)]
+def load_sets(folder: Path, names: tuple[str, ...]) -> list[dict]:
+    """The entries of several files under `folder`, each with `set` naming its file."""
+    return [{**entry, "set": Path(name).stem} for name in names for entry in load_hostile_set(folder / name)]
 
 
 @dataclass(frozen=True)

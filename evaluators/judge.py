@@ -20,15 +20,14 @@ import re
 from functools import lru_cache
 from typing import Annotated, Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
+from core.text import fence_token, prompt_templates
 from evaluators.evidence import evidence_supports
 from evaluators.examples import GradedExample
 from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
-from evaluators.guards import fence_token, truncate_to_budget
+from evaluators.guards import truncate_to_budget
 from evaluators.provenance import PROMPTS_DIR
 from question_bank.model import Kind, Question
 
@@ -144,9 +143,7 @@ def _server_schema(model: type[BaseModel]) -> dict:
 
 
 # --- prompt ------------------------------------------------------------------------------------
-_templates = SandboxedEnvironment(
-    loader=FileSystemLoader(PROMPTS_DIR), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-)
+_templates = prompt_templates(PROMPTS_DIR)
 
 
 def prepare_excerpts(excerpts: list[str] | tuple[str, ...], budget: int = EXCERPT_CHAR_BUDGET) -> list[str]:

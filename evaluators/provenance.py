@@ -28,6 +28,7 @@ _EVALUATORS_DIR = Path(__file__).resolve().parent
 GRADER_SOURCES: tuple[Path, ...] = (
     _EVALUATORS_DIR,
     _EVALUATORS_DIR.parent / "knowledge" / "embeddings.py",
+    _EVALUATORS_DIR.parent / "core" / "text.py",
 )
 """What the grading code is: every .py and prompt file under these paths."""
 

@@ -18,13 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from config import Settings
+from core.text import fence_token
 from evaluators import confidence, feedback
 from evaluators.cache import GradeCache, embedded_grade_key, llm_grade_key
 from evaluators.ceilings import apply_ceilings
 from evaluators.embedded import grade_embedded
 from evaluators.examples import question_examples
 from evaluators.grade import Flag, Grade
-from evaluators.guards import SanitizedAnswer, clean_text, fence_token, sanitize_answer
+from evaluators.guards import SanitizedAnswer, clean_text, sanitize_answer
 from evaluators.judge import (
     IMPROVE_MAX_OUTPUT_TOKENS,
     MAX_OUTPUT_TOKENS,
@@ -54,8 +55,8 @@ _health_memo: dict[tuple, tuple[float, Any]] = {}
 
 
 def llm_health(settings: Settings):  # type: ignore[no-untyped-def]
-    """`llm.check_health`, remembered for 20 s so a batch of grades does not probe the server each time."""
-    from llm.health import check_health
+    """`llm_server.health.check_health`, remembered for 20 s: a batch of grades does not probe the server each time."""
+    from llm_server.health import check_health
 
     key = (settings.provider, settings.ollama_url, settings.openai_base_url, settings.model, settings.language)
     now = time.monotonic()
@@ -257,7 +258,7 @@ class _JudgeCall:
         cls, question: Question, answer: str, sanitized: SanitizedAnswer, lang: str, excerpts: list[str],
         chat_model: Any, use_examples: bool,
     ) -> _JudgeCall:  # fmt: skip
-        from llm.providers import model_label, provider_label
+        from llm_server.providers import model_label, provider_label
 
         model_name, provider = model_label(chat_model), provider_label(chat_model)
         examples = question_examples(question, sanitized.text, lang) if use_examples else []
@@ -268,13 +269,13 @@ class _JudgeCall:
 
 
 def _chat_model(settings: Settings, max_output_tokens: int) -> Any:
-    from llm.providers import get_chat_model
+    from llm_server.providers import get_chat_model
 
     return get_chat_model(settings, max_output_tokens=max_output_tokens)
 
 
 def _json_call_kwargs(chat_model: Any, schema: dict, settings: Settings, name: str = "grade") -> dict:
-    from llm.providers import json_schema_call_kwargs
+    from llm_server.providers import json_schema_call_kwargs
 
     return json_schema_call_kwargs(chat_model, schema, settings, name=name)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import secrets
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -22,6 +21,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from core.text import fence_token
 from interview.prompting import LANG_NAMES, content_text, phrase, templates
 from knowledge.language import detect_language
 from knowledge.lexical import analyzer_for
@@ -136,10 +136,9 @@ def assess_coverage(retriever: Any, query: str, hits: Sequence[Any], lang: str) 
 
 def build_messages(question: str, hits: Sequence[Any], history: Sequence[ChatMessage], lang: str) -> list[BaseMessage]:
     """System (rules + fenced excerpts), the trimmed conversation, then the question."""
-    fence = secrets.token_hex(4)
+    fence = fence_token("\n".join(f"{h.title}\n{h.heading_path}\n{h.source}\n{h.text}" for h in hits))
     excerpts = [
-        {"number": n, "title": h.title, "heading": h.heading_path, "source": h.source,
-         "text": h.text.replace(fence, "")}
+        {"number": n, "title": h.title, "heading": h.heading_path, "source": h.source, "text": h.text}
         for n, h in enumerate(hits, start=1)
     ]  # fmt: skip
     system = templates.get_template("ask_system.j2").render(lang_name=LANG_NAMES[lang], excerpts=excerpts, fence=fence)

@@ -9,12 +9,12 @@ interview, so a dead server costs the candidate at most one time-out.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from core.text import fence_token
 from interview.plan import InterviewConfig, label
 from interview.prompting import LANG_NAMES, content_text, phrase, templates
 
@@ -28,7 +28,7 @@ INTERVIEWER_MAX_TOKENS = 160
 
 def build_chat_model(settings):  # type: ignore[no-untyped-def]
     """The configured chat model with a short time-out and reply: a persona sentence must be quick."""
-    from llm.providers import get_chat_model
+    from llm_server.providers import get_chat_model
 
     quick = settings.model_copy(update={"llm_timeout_s": min(settings.llm_timeout_s, INTERVIEWER_TIMEOUT_S)})
     return get_chat_model(quick, max_output_tokens=INTERVIEWER_MAX_TOKENS)
@@ -78,7 +78,6 @@ class Interviewer:
         self.lang = config.lang
         self.chat_model = chat_model
         self.model_failed = False
-        self._fence = secrets.token_hex(4)
 
     @property
     def uses_model(self) -> bool:
@@ -88,16 +87,17 @@ class Interviewer:
         return phrase(key, self.lang, variant, **values)
 
     def _messages(self, moment: str, question: str = "", point: str = "", answer: str = "") -> list:
+        excerpt = answer[:ANSWER_EXCERPT_CHARS]
+        fence = fence_token(excerpt)  # the answer cannot contain the hash of itself
         system = templates.get_template("interviewer_system.j2").render(
             lang_name=LANG_NAMES[self.lang],
             level=label(self.config.level, self.lang),
             focus=label(self.config.focus, self.lang),
             count=self.config.question_count,
-            fence=self._fence,
+            fence=fence,
         )
-        fenced_answer = answer.replace(self._fence, "")[:ANSWER_EXCERPT_CHARS]
         turn = templates.get_template("interviewer_turn.j2").render(
-            moment=moment, question=question, point=point, answer=fenced_answer, fence=self._fence
+            moment=moment, question=question, point=point, answer=excerpt, fence=fence
         )
         return [SystemMessage(content=system.strip()), HumanMessage(content=turn.strip())]
 

@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+
+from core.text import prompt_templates
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 LANG_NAMES = {"fr": "French", "en": "English"}
 
-templates = SandboxedEnvironment(
-    loader=FileSystemLoader(PROMPTS_DIR), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-)
+templates = prompt_templates(PROMPTS_DIR)
 
 
 @lru_cache(maxsize=1)

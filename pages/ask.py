@@ -21,7 +21,7 @@ def reachable_chat_model():  # type: ignore[no-untyped-def]
     health = st.session_state.get("health_cache")
     if grader_mode() == "embedded" or not health or not health[1].ok:
         return None
-    from llm.providers import get_chat_model
+    from llm_server.providers import get_chat_model
 
     return get_chat_model(settings, max_output_tokens=ANSWER_TOKENS)
 

@@ -3,8 +3,8 @@
 import httpx
 import streamlit as st
 
-from llm.health import check_health
-from llm.providers import list_models
+from llm_server.health import check_health
+from llm_server.providers import list_models
 from ui.i18n import t
 from ui.model_wait import render_expected_wait
 from ui.session import current_lang, effective_settings, grader_mode

@@ -10,7 +10,7 @@ from fake_judge import HonestFakeJudge
 from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
-from llm.health import Health
+from llm_server.health import Health
 from storage.attempts import AttemptStore
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -38,7 +38,7 @@ def healthy_fake_llm(monkeypatch: pytest.MonkeyPatch) -> None:
     healthy = Health(True, "fake judge ready", None, ["fake"])
     monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
     monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
-    monkeypatch.setattr("llm.providers.get_chat_model", lambda *a, **k: HonestFakeJudge())
+    monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: HonestFakeJudge())
     hit = SimpleNamespace(
         text="Hybrid retrieval runs BM25 and dense search, then fuses ranks with RRF.",
         source="en/rag-pipeline.md", title="The RAG pipeline", heading_path="Retrieval > Hybrid",

@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage
 from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
-from llm.health import Health
+from llm_server.health import Health
 from question_bank.writer import read_saved_question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -44,7 +44,7 @@ def app_with_judge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     healthy = Health(True, "fake judge ready", None, ["fake"])
     monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
     monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
-    monkeypatch.setattr("llm.providers.get_chat_model", lambda *a, **k: RecordingJudge())
+    monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: RecordingJudge())
     monkeypatch.setattr("ui.resources.references_for", lambda question, lang, k=4: (None, "no index in this test"))
     RecordingJudge.prompts.clear()
     yield bank_dir

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.text import fence_token
 from evaluators.evidence import keyword_hits, quote_in_answer
 from evaluators.guards import (
     ANSWER_CHAR_BUDGET,
     clean_text,
-    fence_token,
     find_injections,
     fold_for_matching,
     sanitize_answer,

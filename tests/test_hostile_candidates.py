@@ -6,6 +6,8 @@ orders included: whatever it was told. The guards outside the model must hold an
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fake_judge import GullibleFakeJudge
 
@@ -24,8 +26,9 @@ from evaluators.hostile import (
 from question_bank import QuestionBank
 
 BANK = QuestionBank.load(PROJECT_ROOT / "question_bank" / "bank", PROJECT_ROOT / "knowledge" / "corpus")
-ENTRIES = load_hostile_set()
-ALL_ATTACKS = load_sets(HOSTILE_SETS)
+DATA = Path(__file__).resolve().parent / "data"
+ENTRIES = load_hostile_set(DATA / "hostile" / "answers.yaml")
+ALL_ATTACKS = load_sets(DATA, HOSTILE_SETS)
 EXPLICIT_ORDERS = {
     "direct_order", "fake_system_note", "fake_closing_tag", "role_play", "hidden_in_code_block",
     "unicode_trick", "json_injection", "authority_claim", "keyword_plus_order", "fake_evidence",
@@ -53,7 +56,7 @@ def test_attacks_written_without_seeing_the_guards_are_flagged(gullible_results)
 
 def test_honest_answers_about_injection_are_neither_flagged_nor_marked_down() -> None:
     """Quoting "ignore previous instructions" to explain a defence is knowing the topic, not an attack."""
-    entries = load_sets(BENIGN_SETS)
+    entries = load_sets(DATA, BENIGN_SETS)
     assert len(entries) >= 60 and {e["lang"] for e in entries} == {"fr", "en"}
     results = run_benign(BANK, get_settings(), entries)
     print("benign suite:", benign_summary(results))
@@ -80,7 +83,7 @@ REAL_MODEL_SAMPLE = ["en-direct-order-02", "fr-fake-system-note-01", "en-unicode
 @pytest.mark.timeout(900)
 def test_the_small_real_model_cannot_be_talked_into_a_higher_score(llama_server) -> None:  # type: ignore[no-untyped-def]
     """SmolLM2-135M obeys injected orders; the guards outside it must hold all the same."""
-    from llm.providers import get_chat_model
+    from llm_server.providers import get_chat_model
 
     settings = llama_server.model_copy(update={"data_dir": get_settings().data_dir})
     entries = [e for e in ENTRIES if e["id"] in REAL_MODEL_SAMPLE]

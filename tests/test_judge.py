@@ -9,8 +9,8 @@ import pytest
 from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, WEAK_ANSWER_EN, judge_reply
 
 from config import Settings
+from core.text import fence_token
 from evaluators.grade import Flag, Verdict
-from evaluators.guards import fence_token
 from evaluators.judge import (
     EXCERPT_CHAR_BUDGET,
     JudgeOutputError,
@@ -20,7 +20,7 @@ from evaluators.judge import (
     reasoning_view,
     to_grade,
 )
-from llm.providers import get_chat_model, json_schema_call_kwargs
+from llm_server.providers import get_chat_model, json_schema_call_kwargs
 
 IDS = ("two-retrievers", "rrf", "measure")
 

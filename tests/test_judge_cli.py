@@ -132,7 +132,7 @@ def test_judge_eval_compares_the_judge_with_and_without_coach_examples(
             seen.append(str(messages[-1].content))
             return super().reply(messages)
 
-    monkeypatch.setattr("llm.providers.get_chat_model", lambda *a, **k: CountingJudge())
+    monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: CountingJudge())
     graded = tmp_path / "graded.yaml"
     graded.write_text(yaml.safe_dump([
         {"question_id": QUESTION.id, "lang": "en", "answer": GOOD_ANSWER_EN, "human_score": 9},

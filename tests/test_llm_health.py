@@ -10,7 +10,7 @@ import pytest
 from grading_fixtures import ReplayServer, replay_server  # noqa: F401 - fixture
 
 from config import Settings
-from llm.health import check_health
+from llm_server.health import check_health
 
 MODELS = json.dumps({"object": "list", "data": [{"id": "qwen2.5-7b-instruct", "object": "model"}]}).encode()
 

@@ -18,7 +18,7 @@ from evaluators.embedded import grade_embedded
 from evaluators.grade import Flag
 from evaluators.guards import sanitize_answer
 from evaluators.service import grade_answer, grade_stream, improve_stream
-from llm.health import check_health
+from llm_server.health import check_health
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ from config import Settings
 from evaluators.grade import Flag, Verdict
 from evaluators.judge import MAX_OUTPUT_TOKENS
 from evaluators.service import grade_answer, grade_stream
-from llm.health import check_health
-from llm.providers import list_models
+from llm_server.health import check_health
+from llm_server.providers import list_models
 
 RECORDINGS = Path(__file__).resolve().parent / "data" / "ollama"
 

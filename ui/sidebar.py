@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from llm.health import Health, check_health
+from llm_server.health import Health, check_health
 from ui.i18n import t
 from ui.session import effective_settings, grader_mode
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from config import Settings
-from llm.providers import list_models
+from llm_server.providers import list_models
 
 MESSAGES: dict[str, dict[str, str]] = {
     "ok": {

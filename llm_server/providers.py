@@ -79,10 +79,10 @@ def json_schema_call_kwargs(chat_model: Any, schema: dict, settings: Settings, n
     validate it with pydantic, and re-ask with the validation error. Models that are neither Ollama
     nor OpenAI-compatible (the test fakes) get no kwargs and follow the prompt's instructions.
     """
-    class_name = type(chat_model).__name__
-    if class_name == "ChatOllama":
+    provider = provider_label(chat_model)
+    if provider == "ollama":
         return {"format": schema}
-    if class_name in {"ChatOpenAI", "AzureChatOpenAI"}:
+    if provider == "openai":
         if settings.openai_response_format == "json_object":
             response_format: dict = {"type": "json_object", "schema": schema}
         else:
@@ -116,7 +116,7 @@ def list_models(settings: Settings, timeout_s: float = 3.0) -> list[str]:
     """Model names the configured server offers, for the settings page.
 
     Raises `httpx.HTTPError` (connection refused, time-out, 4xx/5xx) and `ValueError` (an answer
-    that is not an Ollama or OpenAI model list); `llm.health.check_health` turns those into words.
+    that is not an Ollama or OpenAI model list); `llm_server.health.check_health` turns those into words.
     """
     if settings.provider == "ollama":
         response = httpx.get(f"{settings.ollama_url.rstrip('/')}/api/tags", timeout=timeout_s)

@@ -1,0 +1,37 @@
+"""Text helpers for prompts, one copy each: the fence around untrusted text, the template sandbox.
+
+Every prompt that carries text a candidate (or a document) wrote fences it with a token derived
+from that text, and every prompt template renders in the same sandbox, so a fix to either reaches
+the judge, the interviewer and the ask chat at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def fence_token(text: str) -> str:
+    """The tag of a fence around `text`: a hash of the text itself, so the text cannot contain it.
+
+    Writing the fence into an answer would need the hash of the very text that contains it: out of
+    reach. Derived rather than random, the prompt of an unchanged text is the same on every call,
+    which repeatable grading and a server's prompt cache need (a random tag changed the small
+    model's reasoning at temperature 0).
+    """
+    salt = 0
+    while True:
+        token = hashlib.sha256(f"{salt}:{text}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        if token not in text:
+            return token
+        salt += 1
+
+
+def prompt_templates(folder: Path) -> SandboxedEnvironment:
+    """The Jinja environment for the prompt files of `folder`: sandboxed, a missing variable is an error."""
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
