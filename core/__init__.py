@@ -1,1 +1,1 @@
-"""What every layer shares and nothing else owns: text helpers for prompts (fences, sandboxed templates)."""
+"""What every layer shares and nothing else owns: the string catalogue, the fence, the prompt sandbox."""

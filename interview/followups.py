@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.i18n import say
 from evaluators.grade import Grade, Verdict
 from knowledge.language import fold_accents
 from question_bank.model import Question, RubricItem
@@ -51,7 +52,7 @@ def first_clause(text: str) -> str:
 def join_words(words: list[str], lang: str) -> str:
     if len(words) <= 1:
         return "".join(words)
-    return f"{', '.join(words[:-1])} {'et' if lang == 'fr' else 'and'} {words[-1]}"
+    return f"{', '.join(words[:-1])} {say('word_and', lang)} {words[-1]}"
 
 
 def topic_of(item: RubricItem, lang: str) -> str:

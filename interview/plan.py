@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from core.i18n import catalogue, say
 from question_bank import Question, QuestionBank
 from question_bank.model import Kind
 from storage.scheduling import ReviewScheduler
@@ -33,21 +34,9 @@ FOCUSES: dict[str, tuple[str, ...]] = {
 }
 """Bank topics per interview focus."""
 
-LABELS: dict[str, dict[str, str]] = {
-    "junior": {"fr": "ingénieur·e IA junior", "en": "junior AI engineer"},
-    "confirmed": {"fr": "ingénieur·e IA confirmé·e", "en": "mid-level AI engineer"},
-    "senior": {"fr": "ingénieur·e IA senior", "en": "senior AI engineer"},
-    "ai-engineer": {"fr": "l'ingénierie IA générale", "en": "general AI engineering"},
-    "agentic-systems": {"fr": "les systèmes agentiques", "en": "agentic systems"},
-    "rag": {"fr": "le RAG et la recherche", "en": "RAG and retrieval"},
-    "llm-fundamentals": {"fr": "les fondamentaux des LLM", "en": "LLM fundamentals"},
-    "production": {"fr": "la mise en production", "en": "production and serving"},
-}
-
-
 def label(key: str, lang: str) -> str:
-    entry = LABELS.get(key)
-    return entry["fr" if lang == "fr" else "en"] if entry else key
+    """A level or focus in words (core/strings/interview.yaml, `label_<key>`); the key itself if unknown."""
+    return say(f"label_{key}", lang) if f"label_{key}" in catalogue() else key
 
 
 @dataclass(frozen=True)

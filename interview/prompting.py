@@ -1,18 +1,15 @@
 """Templates shared by the interviewer and the ask chat: Jinja prompts and the fixed sentences.
 
 Prompts are rendered in a sandbox with StrictUndefined (a missing variable is an error, not an
-empty string); fixed sentences live in `prompts/phrases.yaml`, in French and English.
+empty string); fixed sentences live in the one catalogue (`core/strings/interview.yaml`), in French and English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from core.i18n import say
 from core.text import prompt_templates
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -21,16 +18,9 @@ LANG_NAMES = {"fr": "French", "en": "English"}
 templates = prompt_templates(PROMPTS_DIR)
 
 
-@lru_cache(maxsize=1)
-def _phrases() -> dict[str, dict[str, Any]]:
-    return yaml.safe_load((PROMPTS_DIR / "phrases.yaml").read_text(encoding="utf-8"))
-
-
 def phrase(key: str, lang: str, variant: int = 0, **values: object) -> str:
-    """A fixed sentence in `lang`; lists are variants, chosen by `variant` modulo their number."""
-    entry = _phrases()[key]["fr" if lang == "fr" else "en"]
-    text = entry[variant % len(entry)] if isinstance(entry, list) else entry
-    return text.format(**values) if values else text
+    """A fixed sentence of the interviewer in `lang` (core/strings/interview.yaml); lists are variants."""
+    return say(key, lang, variant, **values)
 
 
 def content_text(content: object) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from core import i18n
 from evaluators.grade import Grade, Verdict
 from interview.plan import label
 from interview.prompting import phrase
@@ -187,15 +188,14 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True) -> str:
         for turn in report.transcript:
             who = say("report_interviewer" if turn.role == "interviewer" else "report_candidate")
             body = _model_text(turn.text) if turn.role == "interviewer" else escape_md(turn.text)
-            lines += [f"**{who}** : {body}" if lang == "fr" else f"**{who}:** {body}", ""]
+            lines += [i18n.say("speaker_line", lang, who=who, body=body), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _evidence_line(evidence: Evidence, say, lang: str) -> str:  # type: ignore[no-untyped-def]
     head = f"- **Q{evidence.question_number}** — {escape_md(evidence.point)}"
-    colon = " :" if lang == "fr" else ":"
-    quotes = " / ".join(f"« {escape_md(q)} »" if lang == "fr" else f"“{escape_md(q)}”" for q in evidence.quotes)
-    said = f" — {say('report_you_said')}{colon} {quotes}" if quotes else ""
+    quotes = " / ".join(i18n.say("quoted", lang, text=escape_md(q)) for q in evidence.quotes)
+    said = f" — {i18n.say('said_colon', lang, said=say('report_you_said'), quotes=quotes)}" if quotes else ""
     if evidence.kind == "misconception":
         return f"{head} ({say('report_misconception')})"
     if evidence.kind == "met":

@@ -12,76 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from config import Settings
+from core.i18n import say
 from llm_server.providers import list_models
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "ok": {
-        "en": "{server} is running and the model {model} is ready.",
-        "fr": "{server} fonctionne et le modèle {model} est prêt.",
-    },
-    "down": {
-        "en": "No LLM server answers at {url}: {server} is not running.",
-        "fr": "Aucun serveur LLM ne répond à {url} : {server} n'est pas lancé.",
-    },
-    "down_fix_ollama": {
-        "en": "Start it with `ollama serve` (or open the Ollama app), then try again.",
-        "fr": "Lancez-le avec `ollama serve` (ou ouvrez l'application Ollama), puis réessayez.",
-    },
-    "down_fix_openai": {
-        "en": "Start your OpenAI-compatible server (vLLM, llama.cpp, LM Studio) or correct AGENTPREP_OPENAI_BASE_URL.",
-        "fr": (
-            "Lancez votre serveur compatible OpenAI (vLLM, llama.cpp, LM Studio) ou corrigez "
-            "AGENTPREP_OPENAI_BASE_URL."
-        ),
-    },
-    "timeout": {
-        "en": "The server at {url} did not answer within {seconds:g} s.",
-        "fr": "Le serveur à {url} n'a pas répondu en {seconds:g} s.",
-    },
-    "timeout_fix": {
-        "en": "Check that the address is right and the machine reachable; a busy server may need a moment.",
-        "fr": "Vérifiez l'adresse et que la machine est joignable ; un serveur occupé peut demander un moment.",
-    },
-    "wrong_url": {
-        "en": "{url} answers, but it is not {kind} ({detail}).",
-        "fr": "{url} répond, mais ce n'est pas {kind} ({detail}).",
-    },
-    "wrong_url_fix_ollama": {
-        "en": (
-            "Set OLLAMA_HOST or AGENTPREP_OLLAMA_URL to the server root, e.g. http://localhost:11434 (no /api, no "
-            "/v1)."
-        ),
-        "fr": (
-            "Réglez OLLAMA_HOST ou AGENTPREP_OLLAMA_URL sur la racine du serveur, ex. http://localhost:11434 (sans "
-            "/api ni /v1)."
-        ),
-    },
-    "wrong_url_fix_openai": {
-        "en": "Set AGENTPREP_OPENAI_BASE_URL to the API root ending in /v1, e.g. http://localhost:8000/v1.",
-        "fr": "Réglez AGENTPREP_OPENAI_BASE_URL sur la racine de l'API terminée par /v1, ex. http://localhost:8000/v1.",
-    },
-    "auth": {
-        "en": "The server at {url} refused the API key (HTTP {status}).",
-        "fr": "Le serveur à {url} a refusé la clé d'API (HTTP {status}).",
-    },
-    "auth_fix": {
-        "en": "Set AGENTPREP_OPENAI_API_KEY to a valid key.",
-        "fr": "Renseignez une clé valide dans AGENTPREP_OPENAI_API_KEY.",
-    },
-    "missing_model": {
-        "en": "The model {model} is not available on {server} (available: {available}).",
-        "fr": "Le modèle {model} n'est pas disponible sur {server} (disponibles : {available}).",
-    },
-    "missing_model_fix_ollama": {
-        "en": "Download it with `ollama pull {model}`, or choose an available model in the settings.",
-        "fr": "Téléchargez-le avec `ollama pull {model}`, ou choisissez un modèle disponible dans les réglages.",
-    },
-    "missing_model_fix_openai": {
-        "en": "Set AGENTPREP_MODEL to a model the server serves, or start the server with {model}.",
-        "fr": "Réglez AGENTPREP_MODEL sur un modèle servi, ou relancez le serveur avec {model}.",
-    },
-    "none": {"en": "none", "fr": "aucun"},
-}
 
 
 @dataclass(frozen=True)
@@ -95,7 +27,8 @@ class Health:
 
 
 def _text(key: str, lang: str, **values: object) -> str:
-    return MESSAGES[key]["fr" if lang == "fr" else "en"].format(**values)
+    """A health sentence from the one catalogue (core/strings/health.yaml)."""
+    return say(key, lang, **values)
 
 
 def model_is_listed(model: str, available: list[str], provider: str) -> bool:
@@ -110,8 +43,7 @@ def check_health(settings: Settings, timeout_s: float = 3.0, lang: str | None = 
     """Ask the server for its model list (cheap, no generation) and explain any problem found."""
     lang = lang or settings.language
     ollama = settings.provider == "ollama"
-    openai_name = "le serveur compatible OpenAI" if lang == "fr" else "the OpenAI-compatible server"
-    server = "Ollama" if ollama else openai_name
+    server = "Ollama" if ollama else _text("server_openai", lang)
     url = settings.ollama_url if ollama else settings.openai_base_url
     suffix = "ollama" if ollama else "openai"
     try:
@@ -147,9 +79,6 @@ def check_health(settings: Settings, timeout_s: float = 3.0, lang: str | None = 
 
 
 def _wrong_url(lang: str, url: str, ollama: bool, suffix: str, detail: str) -> Health:
-    if ollama:
-        kind = "un serveur Ollama" if lang == "fr" else "an Ollama server"
-    else:
-        kind = "une API compatible OpenAI" if lang == "fr" else "an OpenAI-compatible API"
+    kind = _text("kind_ollama" if ollama else "kind_openai", lang)
     message = _text("wrong_url", lang, url=url, kind=kind, detail=detail)
     return Health(False, message, _text(f"wrong_url_fix_{suffix}", lang))

@@ -3,6 +3,7 @@
 import altair as alt
 import streamlit as st
 
+from core.i18n import number
 from practice.grading import grade_saved_attempt
 from practice.progress import filter_history, history_frame, mastery_by_topic, score_over_time
 from storage.attempts import export_csv, export_json
@@ -89,7 +90,7 @@ if due:
     for card in due[:20]:
         question = bank.get(card.question_id)
         label = question.prompt_in(lang) if question else card.question_id
-        score = f"{card.last_score:.1f}/10" if card.last_score is not None else ""
+        score = f"{number(card.last_score, lang)}/10" if card.last_score is not None else ""
         due_at = t("progress_due_at", lang, when=card.due.strftime("%Y-%m-%d"))
         st.markdown(f"- {escape_markdown(label)} — {score} ({due_at})")
 else:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from core.i18n import number
 from question_bank import Question, QuestionBank
 from question_bank.model import LEVEL_ORDER, Level
 from storage.attempts import AttemptFilter, AttemptStore
@@ -88,8 +89,7 @@ class AdaptivePick:
         if self.average is None:
             text = words["start"].format(topic=topic, level=level)
         else:
-            average = f"{self.average:.1f}"
-            average = average.replace(".", ",") if lang == "fr" else average
+            average = number(self.average, lang)
             lead_key = "lead_one" if len(self.recent_scores) == 1 else "lead_many"
             lead = words[lead_key].format(n=len(self.recent_scores), topic=topic, average=average)
             key: str = self.direction

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from core.i18n import number
 from evaluators.grade import Confidence, Flag, Grade, Verdict
 from evaluators.next_steps import evidence_spans, next_steps
 from ui.i18n import t
@@ -34,15 +35,11 @@ def passages_from(references: object | None) -> list[tuple[str, str]]:
 
 def score_line(grade: Grade, lang: str) -> str:
     """ "7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4" (decimal comma in French)."""
-    score, margin = _number(grade.score, lang), _number(grade.error_margin or 0, lang)
+    score, margin = number(grade.score, lang), number(grade.error_margin or 0, lang)
     if grade.grader == "embedded" and grade.error_margin:
         return t("grade_estimate", lang, score=score, margin=margin)
     return f"{score}/10"
 
-
-def _number(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "fr" else text
 
 
 def origin_and_confidence(grade: Grade, lang: str, *, machine_score: float | None = None) -> str:
@@ -129,7 +126,8 @@ def _criteria(grade: Grade, lang: str) -> None:
     lines = []
     for c in grade.criteria:
         rejected = "" if c.evidence_ok else f" — {t('grade_evidence_rejected', lang)}"
-        lines.append(f"- {_VERDICT_ICON[c.verdict]} **{t(f'grade_plain_{c.verdict.value}', lang)}** — "
+        verdict = c.verdict if c.evidence_ok else Verdict.not_met  # rejected evidence earns nothing: say so
+        lines.append(f"- {_VERDICT_ICON[verdict]} **{t(f'grade_plain_{verdict.value}', lang)}** — "
                      f"{safe_model_markdown(c.text)}{rejected}")  # fmt: skip
     st.markdown("\n".join(lines))
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import number
 from evaluators.budget import expected_waits
 from ui.i18n import t
 
 
 def _seconds(value: float, lang: str) -> str:
-    text = f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-    return text.replace(".", ",") if lang == "fr" else text
+    return number(value, lang, digits=0 if value >= 10 else 1)
 
 
 def render_expected_wait(model: str, lang: str) -> None:

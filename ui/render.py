@@ -11,6 +11,7 @@ import re
 
 import streamlit as st
 
+from core.i18n import number
 from evaluators.grade import Flag, Grade
 from ui.i18n import t
 
@@ -36,7 +37,7 @@ def score_colour(score: float) -> str:
 def grade_origin(grade: Grade, lang: str, *, machine_score: float | None = None) -> str:
     """Which grader produced the grade, in plain words: never a score without its origin."""
     if grade.grader == "coach":
-        score = "—" if machine_score is None else f"{machine_score:.1f}"
+        score = "—" if machine_score is None else number(machine_score, lang)
         return t("grade_by_coach", lang, coach=grade.reviewed_by or "?", score=score)
     if grade.grader == "llm":
         model = grade.model or "LLM"
@@ -64,20 +65,20 @@ def render_references(references: object | None, lang: str, *, error: str | None
         st.caption(t("refs_none", lang))
         return
     st.markdown(f"**{t('refs_excerpts', lang)}**")
-    for number, hit in enumerate(hits, start=1):
+    for position, hit in enumerate(hits, start=1):
         heading = f" › {hit.heading_path}" if hit.heading_path else ""
-        st.markdown(f"**[{number}] {escape_markdown(hit.title)}**{escape_markdown(heading)}  \n`{hit.source}`")
+        st.markdown(f"**[{position}] {escape_markdown(hit.title)}**{escape_markdown(heading)}  \n`{hit.source}`")
         st.caption(hit.snippet)
         with st.expander(t("refs_open", lang)):
             st.markdown(safe_model_markdown(hit.text))
 
 
-def show_grading(events, lang: str):  # type: ignore[no-untyped-def]
+def show_grading(events, lang: str, title_key: str = "quiz_grading"):  # type: ignore[no-untyped-def]
     """Consume grading events: the reasoning as it is written, the score the moment the verdicts are
     in, then the feedback as it is written; returns (grade, error)."""
     grade = None
     error = None
-    with st.status(t("quiz_grading", lang), expanded=True) as status:
+    with st.status(t(title_key, lang), expanded=True) as status:
         status_line = st.empty()
         reasoning_box = st.empty()
         score_line = st.empty()
@@ -90,9 +91,9 @@ def show_grading(events, lang: str):  # type: ignore[no-untyped-def]
                 reasoning += event.text
                 reasoning_box.markdown(safe_model_markdown(reasoning[-4000:]))
             elif event.kind == "score" and event.grade is not None:
-                score = f"{event.grade.score:.1f}".replace(".", "," if lang == "fr" else ".")
+                score = number(event.grade.score, lang)
                 score_line.markdown(f"**{t('grading_score_ready', lang, score=score)}**")
-                status.update(label=t("grading_score_ready", lang, score=score))
+                status.update(label=t("grading_score_ready", lang, score=score), expanded=True)
             elif event.kind == "feedback" and event.text:
                 written += event.text
                 feedback_box.markdown(safe_model_markdown(written))
@@ -100,7 +101,7 @@ def show_grading(events, lang: str):  # type: ignore[no-untyped-def]
                 grade = event.grade
             elif event.kind == "error":
                 error = event.text or "unknown error"
-        status.update(label=t("quiz_grading", lang), state="error" if error else "complete", expanded=False)
+        status.update(label=t(title_key, lang), state="error" if error else "complete", expanded=False)
     return grade, error
 
 
@@ -111,5 +112,5 @@ def render_attempts_side_by_side(answers: list[str], grades: list[Grade], lang: 
     for column, offset in zip(st.columns(2), (0, 1), strict=True):
         index = start + offset
         with column:
-            st.markdown(f"**{t('quiz_attempt_n', lang, n=index + 1, score=f'{grades[index].score:.1f}')}**")
+            st.markdown(f"**{t('quiz_attempt_n', lang, n=index + 1, score=number(grades[index].score, lang))}**")
             st.markdown(escape_markdown(answers[index]))

@@ -47,7 +47,7 @@ def warm_up() -> None:
     from ui.sidebar import server_health
 
     try:
-        all_keys()  # reads ui/strings.yaml
+        all_keys()  # reads the string catalogue (core/strings)
         load_bank()
         importlib.import_module("pandas")  # the home page's tables
         importlib.import_module("practice.quiz")

@@ -133,7 +133,7 @@ def _preview(values: dict, bank, lang: str) -> None:  # type: ignore[no-untyped-
         st.markdown(escape_markdown(str(values[f"reference_answer_{preview_lang}"] or "")))
 
 
-def _text(name: str, lang: str, *, area: bool = False, disabled: bool = False, height: int | None = None) -> None:
+def _text_field(name: str, lang: str, *, area: bool = False, disabled: bool = False, height: int | None = None) -> None:
     key = _ensure_field(name)
     if area:
         st.text_area(_field_label(name, lang), key=key, height=height)
@@ -143,7 +143,7 @@ def _text(name: str, lang: str, *, area: bool = False, disabled: bool = False, h
 
 
 def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # type: ignore[no-untyped-def]
-    _text("id", lang, disabled=editing is not None)
+    _text_field("id", lang, disabled=editing is not None)
     left, right = st.columns(2)
     left.selectbox(_field_label("kind", lang), ["technical", "behavioral"], key=_ensure_field("kind"),
                    format_func=lambda k: t(f"kind_{k}", lang))  # fmt: skip
@@ -156,13 +156,13 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
     _show_problems("topics")
     left, right = st.columns(2)
     with left:
-        _text("origin", lang)
+        _text_field("origin", lang)
     with right:
-        _text("origin_rank", lang)
+        _text_field("origin_rank", lang)
     for name in ("prompt_fr", "prompt_en"):
-        _text(name, lang, area=True, height=80)
+        _text_field(name, lang, area=True, height=80)
     for name in ("reference_answer_fr", "reference_answer_en"):
-        _text(name, lang, area=True, height=200)
+        _text_field(name, lang, area=True, height=200)
 
     st.markdown(f"**{t('coach_f_rubric', lang)}**")
     st.caption(t("coach_f_rubric_help", lang))
@@ -172,13 +172,13 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
         with st.container(border=True):
             id_col, weight_col = st.columns([3, 1])
             with id_col:
-                _text(f"rubric_{i}_id", lang)
+                _text_field(f"rubric_{i}_id", lang)
             with weight_col:
                 st.number_input(_field_label(f"rubric_{i}_weight", lang), 0.0, 10.0, step=0.5,
                                 key=_ensure_field(f"rubric_{i}_weight"))  # fmt: skip
                 _show_problems(f"rubric_{i}_weight")
             for part in ("fr", "en", "keywords"):
-                _text(f"rubric_{i}_{part}", lang)
+                _text_field(f"rubric_{i}_{part}", lang)
 
     st.markdown(f"**{t('coach_f_follow_ups', lang)}**")
     follow_ups = st.number_input(t("coach_f_follow_up_count", lang), 0, MAX_FOLLOW_UPS,
@@ -186,9 +186,9 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
     for i in range(int(follow_ups)):
         left, right = st.columns(2)
         with left:
-            _text(f"follow_up_{i}_fr", lang)
+            _text_field(f"follow_up_{i}_fr", lang)
         with right:
-            _text(f"follow_up_{i}_en", lang)
+            _text_field(f"follow_up_{i}_en", lang)
     source_key = _ensure_field("sources")
     source_options = list(dict.fromkeys([*_corpus_sources(settings.corpus_dir), *st.session_state[source_key]]))
     st.multiselect(_field_label("sources", lang), source_options, key=source_key)
