@@ -101,6 +101,11 @@ bank.add_command(bank_import)
 bank.add_command(bank_export)
 cli.add_command(coach_group)
 
+# database commands (storage/commands.py): db current|upgrade|revision
+from storage.commands import db_group  # noqa: E402
+
+cli.add_command(db_group)
+
 
 if __name__ == "__main__":
     cli()

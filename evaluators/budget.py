@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from evaluators.judge import score_boundary
+from evaluators.judge_reply import score_boundary
 
 SCORE_TOKENS = 288
 """Median completion tokens before the score (the verdicts: quotes, one reason and a verdict per item)."""

@@ -1,4 +1,5 @@
-"""The LLM judge: one prompt, one short JSON reply whose per-item reasoning precedes its verdicts.
+"""The LLM judge's side of the conversation: the reply's schema and the prompt (its reply is read in
+judge_reply.py). One prompt, one short JSON reply whose per-item reasoning precedes its verdicts.
 
 The reply puts the verdicts first (quotes, one line of reasoning, verdict per rubric item), then
 the misconceptions and a line or two of feedback: the score exists as soon as the verdicts are in,
@@ -15,18 +16,16 @@ the quoted evidence is really in the answer and really about the item.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Annotated, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from core.text import fence_token, prompt_templates
-from evaluators.evidence import evidence_supports
 from evaluators.examples import GradedExample
-from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
+from evaluators.grade import Verdict
 from evaluators.guards import truncate_to_budget
 from evaluators.provenance import PROMPTS_DIR
 from question_bank.model import Kind, Question
@@ -205,165 +204,17 @@ def build_messages(
     return [SystemMessage(content=system.strip()), HumanMessage(content=user.strip())]
 
 
+def improve_request(lang: str) -> str:
+    """The text of the "How do I improve?" request, in the words the model is given."""
+    return _templates.get_template("judge_improve.j2").render(lang_name=LANG_NAMES[lang]).strip()
+
+
 def improve_messages(grade_messages: list[BaseMessage], grade_reply: str, lang: str) -> list[BaseMessage]:
     """The "How do I improve?" follow-up: the grade call, the judge's own reply, then the request."""
-    request = _templates.get_template("judge_improve.j2").render(lang_name=LANG_NAMES[lang])
-    return [*grade_messages, AIMessage(content=grade_reply), HumanMessage(content=request.strip())]
+    return [*grade_messages, AIMessage(content=grade_reply), HumanMessage(content=improve_request(lang))]
 
 
 def repair_messages(messages: list[BaseMessage], bad_reply: str, error: str, question: Question) -> list[BaseMessage]:
     """The conversation extended with the unusable reply and the re-ask naming what was wrong."""
     text = _templates.get_template("judge_repair.j2").render(error=error, rubric_ids=[i.id for i in question.rubric])
     return [*messages, AIMessage(content=bad_reply[:4000]), HumanMessage(content=text.strip())]
-
-
-# --- reply -------------------------------------------------------------------------------------
-class JudgeOutputError(ValueError):
-    """The reply is not JSON of the expected shape; the message says what is wrong, briefly."""
-
-
-def parse_reply(text: str, question: Question) -> BaseModel:
-    """Validate the judge's grade reply; tolerates a ```json fence or words around the object."""
-    return _validated(_json_object(text), output_model(tuple(i.id for i in question.rubric)))
-
-
-def parse_improvement(text: str) -> Improvement:
-    """Validate the reply to "How do I improve?"."""
-    return _validated(_json_object(text), Improvement)  # type: ignore[return-value]
-
-
-def verdicts_ready(reply_so_far: str, question: Question) -> BaseModel | None:
-    """The grade reply with only its verdicts, once the "criteria" object is complete; else None.
-
-    `raw_decode` succeeds only on a closed object, so a verdict still being written ("partly_")
-    is never read: the score built from this is the score the whole reply gives.
-    """
-    end = score_boundary(reply_so_far)
-    if end is None:
-        return None
-    key = re.search(r'"criteria"\s*:\s*', reply_so_far)
-    criteria = json.loads(reply_so_far[key.end() : end], strict=False)  # type: ignore[union-attr]
-    try:
-        return output_model(tuple(i.id for i in question.rubric)).model_validate({"criteria": criteria})
-    except ValidationError:
-        return None
-
-
-def score_boundary(reply: str) -> int | None:
-    """Where the "criteria" object of a grade reply ends: everything the score needs is before it."""
-    key = re.search(r'"criteria"\s*:\s*', reply)
-    if key is None:
-        return None
-    try:
-        _criteria, end = json.JSONDecoder(strict=False).raw_decode(reply, key.end())
-    except json.JSONDecodeError:
-        return None
-    return end
-
-
-def _json_object(text: str) -> Any:
-    body = text.strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
-    if fenced:
-        body = fenced.group(1).strip()
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0:
-        raise JudgeOutputError("the reply contains no JSON object")
-    if end <= start:
-        raise JudgeOutputError("the reply is not valid JSON (it stops before the object is closed)")
-    try:
-        return json.loads(body[start : end + 1], strict=False)  # raw newlines inside strings are fine
-    except json.JSONDecodeError as exc:
-        raise JudgeOutputError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
-
-
-def _validated(data: Any, model: type[BaseModel]) -> BaseModel:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:6]]
-        raise JudgeOutputError("; ".join(problems)) from exc
-
-
-def to_grade(output: Any, question: Question, answer: str, lang: str, model_name: str) -> Grade:
-    """Turn a validated reply into a Grade; a verdict earns credit only with checked evidence."""
-    assessments = [getattr(output.criteria, f"item_{i}") for i in range(len(question.rubric))]
-    pairs = list(zip(question.rubric, assessments, strict=True))
-    quotes = {item.id: [q.strip() for q in a.evidence if q.strip()] for item, a in pairs}
-    claimed = {item.id: quotes[item.id] for item, a in pairs if a.verdict != Verdict.not_met}
-    supported = evidence_supports(question, lang, answer, claimed)
-    criteria = [
-        CriterionGrade(
-            id=item.id,
-            text=item.text.get(lang),
-            weight=item.weight,
-            evidence=quotes[item.id],
-            reasoning=assessment.reasoning,
-            verdict=assessment.verdict,
-            evidence_ok=supported.get(item.id, True),
-        )
-        for item, assessment in pairs
-    ]
-    grade = Grade(
-        question_id=question.id,
-        score=compute_score(criteria),
-        grader="llm",
-        model=model_name,
-        lang=lang,  # type: ignore[arg-type]
-        criteria=criteria,
-        misconceptions=list(output.misconceptions),
-        feedback=output.feedback,
-    )
-    if not all(supported.values()):
-        grade.add_flag(Flag.evidence_rejected)
-    return grade
-
-
-def reasoning_view(reply_so_far: str, question: Question) -> str | None:
-    """The readable part of a partial reply: per item, its quotes, reasoning and verdict so far.
-
-    It only grows as the reply grows (items follow rubric order), so the service can stream its
-    new suffix to the UI; None when the partial text cannot be read yet.
-    """
-    from langchain_core.utils.json import parse_partial_json
-
-    start = reply_so_far.find("{")
-    if start < 0:
-        return ""
-    try:
-        data = parse_partial_json(reply_so_far[start:])
-    except (ValueError, TypeError):
-        return None
-    criteria = data.get("criteria") if isinstance(data, dict) else None
-    if not isinstance(criteria, dict):
-        return ""
-    lines = []
-    for item in question.rubric:
-        assessment = criteria.get(item.id)
-        if not isinstance(assessment, dict):
-            break
-        # Every decoration precedes its text, so a growing string only ever extends the view.
-        lines.append(item.id)
-        quotes = assessment.get("evidence")
-        if isinstance(quotes, list):
-            lines.extend(f"  > {q}" for q in quotes if isinstance(q, str))
-        if isinstance(assessment.get("reasoning"), str):
-            lines.append(f"  {assessment['reasoning']}")
-        if isinstance(assessment.get("verdict"), str):
-            lines.append(f"  -> {assessment['verdict']}")
-    return "\n".join(lines)
-
-
-def feedback_view(reply_so_far: str) -> str:
-    """The feedback of a partial grade reply, as far as it is written (it follows the verdicts)."""
-    from langchain_core.utils.json import parse_partial_json
-
-    start = reply_so_far.find("{")
-    if start < 0 or '"feedback"' not in reply_so_far:
-        return ""
-    try:
-        data = parse_partial_json(reply_so_far[start:])
-    except (ValueError, TypeError):
-        return ""
-    value = data.get("feedback") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else ""

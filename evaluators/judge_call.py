@@ -22,14 +22,8 @@ from pydantic import BaseModel
 
 from evaluators import feedback
 from evaluators.grade import Grade
-from evaluators.judge import (
-    JudgeOutputError,
-    feedback_view,
-    parse_reply,
-    reasoning_view,
-    repair_messages,
-    verdicts_ready,
-)
+from evaluators.judge import repair_messages
+from evaluators.judge_reply import JudgeOutputError, feedback_view, parse_reply, reasoning_view, verdicts_ready
 from question_bank.model import Question
 
 

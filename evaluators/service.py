@@ -29,16 +29,13 @@ from evaluators.guards import SanitizedAnswer, clean_text, sanitize_answer
 from evaluators.judge import (
     IMPROVE_MAX_OUTPUT_TOKENS,
     MAX_OUTPUT_TOKENS,
-    JudgeOutputError,
     build_messages,
     improve_messages,
     improvement_json_schema,
     output_json_schema,
-    parse_improvement,
-    reasoning_view,
-    to_grade,
 )
 from evaluators.judge_call import GradeEvent, JudgeReply, is_timeout, judge_conversation, stream_text
+from evaluators.judge_reply import JudgeOutputError, clean_improvement, parse_improvement, reasoning_view, to_grade
 from evaluators.provenance import grader_version, prompt_version, rubric_version
 from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.language import detect_language
@@ -224,10 +221,14 @@ def improve_stream(
     kwargs = _json_call_kwargs(chat_model, improvement_json_schema(), settings, name="improvement")
     try:
         text = "".join(stream_text(chat_model, messages, kwargs, time.monotonic() + timeout, [0, 0]))
-        improvement = parse_improvement(text)
+        improvement = clean_improvement(parse_improvement(text), lang)
+        if not improvement.missing_points and not improvement.stronger_answer:
+            raise JudgeOutputError(feedback.text("improve_unusable", lang))
     except Exception as exc:
         if is_timeout(exc):
             detail = feedback.text("improve_timeout", lang, seconds=timeout)
+        elif isinstance(exc, JudgeOutputError):
+            detail = str(exc)[:300]
         else:
             log.warning("the improvement call failed", exc_info=True)
             detail = f"{type(exc).__name__}: {exc}"[:300]

@@ -160,7 +160,7 @@ def advice(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
         item.attempt_ids[-1], question, item.answers[-1], item.grades[-1], store=attempts(settings),
         settings=settings, excerpts=excerpts_for(question, qlang),
     )  # fmt: skip
-    grade, error = show_grading(events, lang)
+    grade, error = show_grading(events, lang, title_key="grade_improving")
     if grade is None:
         st.warning(escape_markdown(error or "?"))
         return

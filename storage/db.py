@@ -10,6 +10,9 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     Boolean,
     DateTime,
@@ -21,10 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 
@@ -109,7 +110,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def get_engine(url: str) -> Engine:
-    """One engine per database URL per process, with the schema created on first use."""
+    """One engine per database URL per process, its schema migrated to the newest on first use."""
     with _engines_lock:
         engine = _engines.get(url)
         if engine is not None:
@@ -120,33 +121,36 @@ def get_engine(url: str) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-        Base.metadata.create_all(engine)
-        add_missing_columns(engine)
+        upgrade_schema(engine)
         _engines[url] = engine
         return engine
 
 
-def add_missing_columns(engine: Engine) -> list[str]:
-    """Add the columns a newer AgentPrep declares to tables an older one created (all nullable).
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-    `create_all` creates missing tables but never alters existing ones; without this, a candidate's
-    history from the previous version would make the new one fail on its first query.
+
+def migration_config(connection: Connection | None = None) -> AlembicConfig:
+    """Alembic's configuration, in code: the app migrates its own database, no alembic.ini to find."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the database to the newest schema (`storage/migrations/versions/`), keeping every row.
+
+    A new database is created by the migrations; one an earlier release made (no `alembic_version`
+    table) is brought up by the first migration, then stamped like any other.
     """
-    inspector = inspect(engine)
-    added = []
     with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present:
-                    continue
-                kind = column.type.compile(dialect=engine.dialect)
-                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                added.append(f"{table.name}.{column.name}")
-            for index in table.indexes:  # the indexes of the columns just added
-                if any(f"{table.name}.{column.name}" in added for column in index.columns):
-                    index.create(connection, checkfirst=True)
-    return added
+        command.upgrade(migration_config(connection), "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None before any)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def session_factory(url: str) -> sessionmaker:

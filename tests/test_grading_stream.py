@@ -15,7 +15,7 @@ from langchain_core.outputs import ChatGenerationChunk
 
 from config import Settings
 from evaluators.cache import GradeCache
-from evaluators.judge import score_boundary
+from evaluators.judge_reply import score_boundary
 from evaluators.service import grade_answer, grade_stream, improve_stream
 from practice.grading import Submission, improve_attempt, submit_answer
 from storage.attempts import AttemptStore
@@ -123,3 +123,25 @@ def test_improve_says_why_not_when_the_model_is_down_and_the_grade_stays(setting
     assert [e.kind for e in events] == ["error"] and "cannot be reached" in events[0].text
     embedded = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="embedded")
     assert [e.kind for e in improve_stream(QUESTION, GOOD_ANSWER_EN, embedded, settings=settings)] == ["error"]
+
+
+def test_advice_a_weak_model_garbles_is_dropped_not_shown(settings: Settings) -> None:
+    from evaluators.judge import Improvement
+    from evaluators.judge_reply import clean_improvement
+
+    garbled = Improvement(
+        missing_points=["1.0", "][{", "up to four points the answer lacks or gets wrong.", "Say how RRF merges ranks."],
+        stronger_answer="…",
+    )
+    cleaned = clean_improvement(garbled, "en")
+    assert cleaned.missing_points == ["Say how RRF merges ranks."] and cleaned.stronger_answer == ""
+    judge = scripted_judge(GOOD_REPLY_EN, '{"missing_points": ["2.0"], "stronger_answer": "3.0"}')
+    grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge)
+    events = list(improve_stream(QUESTION, GOOD_ANSWER_EN, grade, settings=settings, chat_model=judge))
+    assert [e.kind for e in events][-1] == "error" and "nothing usable" in events[-1].text
+
+
+def test_feedback_that_is_not_words_is_left_out(settings: Settings) -> None:
+    reply = GOOD_REPLY_EN.replace('"feedback": "Good structure."', '"feedback": "][{"')
+    grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=scripted_judge(reply))
+    assert grade.score == 9.2 and "][{" not in grade.feedback
