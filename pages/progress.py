@@ -97,7 +97,8 @@ else:
     st.caption(t("progress_nothing_due", lang))
 
 st.subheader(t("progress_history", lang))
-st.dataframe(shown, hide_index=True, width="stretch")
+st.dataframe(shown, hide_index=True, width="stretch",
+             column_config={column: t(f"history_col_{column}", lang) for column in shown.columns})  # fmt: skip
 ids = set(shown["id"])
 selected = [a for a in all_attempts if a.id in ids]
 export_left, export_right = st.columns(2)

@@ -71,3 +71,14 @@ def test_the_english_ui_shows_no_french(page: str) -> None:
              for element in getattr(at, kind) for attribute in ("value", "label", "placeholder", "help")]  # fmt: skip
     french = sorted({text[:120] for text in texts if FRENCH_WORDS.search(text)})
     assert french == []
+
+
+def test_keys_built_from_names_exist_too() -> None:
+    from evaluators.budget import HARDWARE
+    from evaluators.grade import Flag, Verdict
+    from practice.progress import HISTORY_COLUMNS
+
+    wanted = ([f"history_col_{c}" for c in HISTORY_COLUMNS] + [f"hardware_{h.name}" for h in HARDWARE]
+              + [f"grade_plain_{v.value}" for v in Verdict] + [f"flag_{f.value}" for f in Flag if f.value in (
+                  "prompt_injection", "unsupported_claims", "keyword_stuffing", "off_topic")])  # fmt: skip
+    assert [key for key in wanted if key not in catalogue()] == []
