@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evaluators.evidence import keyword_hits
 from evaluators.feedback import embedded_feedback
 from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
 from evaluators.guards import SanitizedAnswer, fold_for_matching
@@ -173,6 +172,17 @@ def _keywords_for(item: RubricItem, question: Question) -> list[str]:
     if question.kind == Kind.behavioral:
         return [*item.keywords, *BEHAVIORAL_CUES.get(item.id, [])]
     return list(item.keywords)
+
+
+def keyword_hits(text: str, keywords: list[str]) -> list[str]:
+    """The keywords present in `text` as whole words, plurals allowed (accent- and case-insensitive)."""
+    folded = fold_for_matching(text)
+    hits = []
+    for keyword in keywords:
+        key = fold_for_matching(keyword)
+        if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?:s|es|x)?(?![a-z0-9])", folded):
+            hits.append(keyword)
+    return hits
 
 
 def is_keyword_stuffing(words: list[str], sentences: list[str], tuning: EmbeddedTuning = TUNING) -> bool:

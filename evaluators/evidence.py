@@ -8,9 +8,9 @@ it, cannot turn them into points.
 
 from __future__ import annotations
 
-import re
 from difflib import SequenceMatcher
 
+from evaluators.embedded import item_anchors, keyword_hits  # the embedded grader's item material
 from evaluators.guards import fold_for_matching
 from question_bank.model import Question
 
@@ -60,17 +60,6 @@ def _piece_in(piece: str, folded_answer: str) -> bool:
     return False
 
 
-def keyword_hits(text: str, keywords: list[str]) -> list[str]:
-    """The keywords present in `text` as whole words, plurals allowed (accent- and case-insensitive)."""
-    folded = fold_for_matching(text)
-    hits = []
-    for keyword in keywords:
-        key = fold_for_matching(keyword)
-        if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?:s|es|x)?(?![a-z0-9])", folded):
-            hits.append(keyword)
-    return hits
-
-
 def evidence_supports(question: Question, lang: str, answer: str, claimed: dict[str, list[str]]) -> dict[str, bool]:
     """For each rubric item id credited by the judge: are its quotes in `answer` and about that item?
 
@@ -83,7 +72,6 @@ def evidence_supports(question: Question, lang: str, answer: str, claimed: dict[
     to_embed = [(item_id, q) for item_id, quotes in claimed.items() if found[item_id] for q in quotes]
     if not to_embed:
         return found
-    from evaluators.embedded import item_anchors  # the embedded grader's per-item vectors, cached
     from knowledge.embeddings import encode
 
     anchors = item_anchors(question, lang)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.text import fence_token
-from evaluators.evidence import keyword_hits, quote_in_answer
+from evaluators.embedded import keyword_hits
+from evaluators.evidence import quote_in_answer
 from evaluators.guards import (
     ANSWER_CHAR_BUDGET,
     clean_text,
