@@ -60,7 +60,7 @@ with left:
         alt.Chart(over_time)
         .mark_circle(size=60)
         .encode(
-            x=alt.X("when:T", title=None),
+            x=alt.X("when:T", title=None, axis=alt.Axis(format=t("chart_time_format", lang))),
             y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 10]), title=t("col_score", lang)),
             tooltip=["question_id", "score", "when"],
         )
