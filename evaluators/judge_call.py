@@ -33,9 +33,9 @@ class GradeEvent:
 
     `status`: a line of progress; `reasoning`: new judge text (quotes, reasons, verdicts) to append;
     `score`: the grade as soon as the verdicts are in (score and confidence final, no feedback yet);
-    `feedback`: new feedback text to append; `grade`: the result. The grading service never yields
-    `error`; callers that wrap it (practice/grading.py) use it for their own failures, such as a
-    database write, so the UI handles one event type.
+    `feedback`: new feedback text to append; `grade`: the result; `error`: why there is no result
+    (`improve_stream` when the model cannot advise, practice/grading.py for its own failures such as
+    a database write), so the UI handles one event type. `grade_stream` never yields `error`.
     """
 
     kind: Literal["status", "reasoning", "score", "feedback", "grade", "error"]
@@ -144,13 +144,16 @@ def stream_text(chat_model: Any, messages: list, call_kwargs: dict, deadline: fl
     threading.Thread(target=produce, name="judge-stream", daemon=True).start()
     try:
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("the LLM did not finish in time")
-            try:
-                kind, payload = chunks.get(timeout=remaining)
+            try:  # what has already arrived is read even past the deadline: the model did finish
+                kind, payload = chunks.get_nowait()
             except queue.Empty:
-                raise TimeoutError("the LLM did not finish in time") from None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the LLM did not finish in time") from None
+                try:
+                    kind, payload = chunks.get(timeout=remaining)
+                except queue.Empty:
+                    raise TimeoutError("the LLM did not finish in time") from None
             if kind == "done":
                 return
             if kind == "error":

@@ -74,9 +74,18 @@ def _json_object(text: str) -> Any:
     if end <= start:
         raise JudgeOutputError("the reply is not valid JSON (it stops before the object is closed)")
     try:
-        return json.loads(body[start : end + 1], strict=False)  # raw newlines inside strings are fine
+        # raw newlines inside strings are fine; a key given twice is not (which one would count?)
+        return json.loads(body[start : end + 1], strict=False, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise JudgeOutputError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise JudgeOutputError(f"the reply gives {', '.join(repeated)} more than once")
+    return dict(pairs)
 
 
 def _validated(data: Any, model: type[BaseModel]) -> BaseModel:

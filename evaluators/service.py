@@ -237,7 +237,8 @@ def improve_stream(
     improved = grade.model_copy(
         update={"missing_points": list(improvement.missing_points), "stronger_answer": improvement.stronger_answer}
     )
-    if cache is not None:
+    stored = cache.get(call.key) if cache is not None else None
+    if stored is not None and stored.judge_reply == grade.judge_reply:  # the key this grade was cached under
         cache.put(call.key, improved.model_copy(update={"cached": False}))
     yield GradeEvent("grade", grade=improved)
 

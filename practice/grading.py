@@ -128,9 +128,13 @@ def improve_attempt(
 
     `calling` holds keyword arguments of `evaluators.service.improve_stream` (excerpts, chat_model...).
     """
-    for event in improve_stream(question, answer, grade, settings=settings, **calling):
-        if event.kind == "grade" and event.grade is not None:
-            store.attach_advice(attempt_id, event.grade)
-            if result is not None:
-                result.grade = event.grade
-        yield event
+    try:
+        for event in improve_stream(question, answer, grade, settings=settings, **calling):
+            if event.kind == "grade" and event.grade is not None:
+                store.attach_advice(attempt_id, event.grade)
+                if result is not None:
+                    result.grade = event.grade
+            yield event
+    except Exception as exc:  # the grade stands; say what failed and keep the page usable
+        log.exception("advice for attempt %s failed", attempt_id)
+        yield GradeEvent(kind="error", text=f"{type(exc).__name__}: {exc}")

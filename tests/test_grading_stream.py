@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, no_llm_settings, scripted_judge
+from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, judge_reply, no_llm_settings, scripted_judge
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -145,3 +146,58 @@ def test_feedback_that_is_not_words_is_left_out(settings: Settings) -> None:
     reply = GOOD_REPLY_EN.replace('"feedback": "Good structure."', '"feedback": "][{"')
     grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=scripted_judge(reply))
     assert grade.score == 9.2 and "][{" not in grade.feedback
+
+
+def test_advice_asked_with_other_excerpts_never_lands_under_their_cache_key(settings: Settings) -> None:
+    judge = scripted_judge(GOOD_REPLY_EN, IMPROVEMENT, GOOD_REPLY_EN)
+    cache = GradeCache(settings.data_dir / "grades")
+    grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge, cache=cache)
+    list(improve_stream(QUESTION, GOOD_ANSWER_EN, grade, settings=settings, chat_model=judge, cache=cache,
+                        excerpts=["The index finished building meanwhile."]))  # fmt: skip
+    later = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge, cache=cache,
+                         excerpts=["The index finished building meanwhile."])  # fmt: skip
+    assert not later.cached and len(judge.calls) == 3  # graded for these excerpts, not served another grade
+
+
+def test_a_reply_that_arrived_in_time_is_kept_whole_even_if_checking_it_runs_late(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evaluators.service as service
+
+    real = service.grade_embedded
+
+    def slow_second_opinion(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "grade_embedded", slow_second_opinion)
+    grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm",
+                         chat_model=scripted_judge(GOOD_REPLY_EN), timeout_s=1.0)  # fmt: skip
+    assert grade.grader == "llm" and grade.feedback == "Good structure."
+
+
+def test_a_reply_that_gives_its_verdicts_twice_keeps_the_score_it_showed(settings: Settings) -> None:
+    none_met = json.loads(judge_reply({i: ("not_met", []) for i in ("two-retrievers", "rrf", "measure")}))
+    repeated = GOOD_REPLY_EN[:-1] + ', "criteria": ' + json.dumps(none_met["criteria"]) + "}"
+    events = list(grade_stream(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm",
+                               chat_model=scripted_judge(repeated)))  # fmt: skip
+    shown = next(e.grade for e in events if e.kind == "score")
+    assert shown.score == events[-1].grade.score == 9.2
+
+
+def test_a_failure_while_storing_advice_is_an_error_event_not_a_crash(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, scheduler = AttemptStore(settings.sqlalchemy_url), ReviewScheduler(settings.sqlalchemy_url)
+    judge = scripted_judge(GOOD_REPLY_EN, IMPROVEMENT)
+    submission = Submission(profile="ana", question=QUESTION, answer=GOOD_ANSWER_EN, lang="en")
+    graded = [e.grade for e in submit_answer(submission, store=store, scheduler=scheduler, settings=settings,
+                                             grader="llm", chat_model=judge) if e.kind == "grade"][-1]  # fmt: skip
+
+    def refuse(*args: Any) -> None:
+        raise ValueError("advice must not change the grade")
+
+    monkeypatch.setattr(store, "attach_advice", refuse)
+    events = list(improve_attempt(store.list("ana")[0].id, QUESTION, GOOD_ANSWER_EN, graded, store=store,
+                                  settings=settings, chat_model=judge))  # fmt: skip
+    assert events[-1].kind == "error" and "must not change" in events[-1].text
