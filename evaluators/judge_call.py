@@ -49,7 +49,7 @@ class JudgeReply:
 
     text: str
     output: BaseModel
-    complete: bool = True
+    """The whole reply validated, or only its verdicts when what followed them could not be read."""
     repaired: bool = False
     usage: list[int] = field(default_factory=lambda: [0, 0])
 
@@ -74,7 +74,7 @@ def judge_conversation(
         return JudgeReply(text, parse_reply(text, question), usage=usage)
     except JudgeOutputError as first_error:
         if verdicts is not None:
-            return JudgeReply(text, verdicts, complete=False, usage=usage)
+            return JudgeReply(text, verdicts, usage=usage)
         yield GradeEvent("status", feedback.text("status_repair", lang, detail=str(first_error)[:160]))
         retry = repair_messages(messages, text, str(first_error), question)
     again = functools.partial(on_verdicts, repaired=True)
@@ -84,7 +84,7 @@ def judge_conversation(
     except JudgeOutputError:
         if verdicts is None:
             raise
-        return JudgeReply(text, verdicts, complete=False, repaired=True, usage=usage)
+        return JudgeReply(text, verdicts, repaired=True, usage=usage)
 
 
 def _one_reply(

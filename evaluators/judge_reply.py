@@ -122,12 +122,16 @@ def to_grade(output: Any, question: Question, answer: str, lang: str, model_name
         model=model_name,
         lang=lang,  # type: ignore[arg-type]
         criteria=criteria,
-        misconceptions=[m for m in output.misconceptions if readable(m)],
-        feedback=output.feedback if readable(output.feedback) else "",
     )
+    grade.misconceptions, grade.feedback = judge_texts(output)
     if not all(supported.values()):
         grade.add_flag(Flag.evidence_rejected)
     return grade
+
+
+def judge_texts(output: Any) -> tuple[list[str], str]:
+    """The misconceptions and the feedback of a reply (none in a verdicts-only one), without what is not words."""
+    return [m for m in output.misconceptions if readable(m)], output.feedback if readable(output.feedback) else ""
 
 
 def reasoning_view(reply_so_far: str, question: Question) -> str | None:

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from config import Settings
@@ -35,7 +36,14 @@ from evaluators.judge import (
     output_json_schema,
 )
 from evaluators.judge_call import GradeEvent, JudgeReply, is_timeout, judge_conversation, stream_text
-from evaluators.judge_reply import JudgeOutputError, clean_improvement, parse_improvement, reasoning_view, to_grade
+from evaluators.judge_reply import (
+    JudgeOutputError,
+    clean_improvement,
+    judge_texts,
+    parse_improvement,
+    reasoning_view,
+    to_grade,
+)
 from evaluators.provenance import grader_version, prompt_version, rubric_version
 from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.language import detect_language
@@ -145,17 +153,20 @@ def grade_stream(
             grade.add_flag(Flag.truncated)
         if sanitized.claims:
             grade.add_flag(Flag.unsupported_claims)
-        notes = feedback.flag_notes(grade, lang)
-        grade.feedback = " ".join(part for part in (grade.feedback, notes) if part)
         grade.provider, grade.second_opinion = call.provider, embedded.score
         grade.calibration_examples = len(call.examples)
         return _finish(grade, question, started, confidence.assess(grade, second_opinion=embedded.score, **assess))
 
+    shown: list[Grade] = []  # the grade the `score` event carried: settled once, kept to the end
+
+    def score_event(output: Any, repaired: bool) -> GradeEvent:
+        shown.append(settle(output, repaired))
+        return GradeEvent("score", grade=shown[-1])
+
     try:
         reply: JudgeReply = yield from judge_conversation(
             question, call.messages, chat_model, _json_call_kwargs(chat_model, schema, settings),
-            time.monotonic() + timeout, lang,
-            on_verdicts=lambda output, repaired: GradeEvent("score", grade=settle(output, repaired)),
+            time.monotonic() + timeout, lang, on_verdicts=score_event,
         )  # fmt: skip
     except JudgeOutputError as exc:
         reason = feedback.text("fallback_invalid", lang, detail=str(exc)[:200])
@@ -174,7 +185,12 @@ def grade_stream(
         yield GradeEvent("grade", grade=_fallback(question, sanitized, lang, flag, reason, started, assess))
         return
 
-    grade = settle(reply.output, reply.repaired)
+    # The verdicts were settled when the score was shown (the evidence check and ceilings are not run
+    # twice); what follows them in the reply is the judge's texts.
+    grade = shown[-1].model_copy(deep=True) if shown else settle(reply.output, reply.repaired)
+    grade.misconceptions, judge_feedback = judge_texts(reply.output)
+    grade.feedback = " ".join(part for part in (judge_feedback, feedback.flag_notes(grade, lang)) if part)
+    grade.latency_ms = round((time.perf_counter() - started) * 1000, 1)
     grade.reasoning = reasoning_view(reply.text, question) or ""
     grade.judge_reply = reply.text
     grade.prompt_tokens, grade.completion_tokens = (reply.usage[0] or None), (reply.usage[1] or None)
@@ -247,13 +263,15 @@ _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="second-opini
 """Runs the embedded grader's second opinion while the judge writes, so the score waits for neither."""
 
 
+@dataclass(frozen=True)
 class _JudgeCall:
     """What one judge conversation is made of: the model's names, the examples, the messages, the cache key."""
 
-    def __init__(self, model_name: str, provider: str | None, examples: list, messages: list, key: str):
-        self.model_name, self.provider, self.examples, self.messages, self.key = (
-            model_name, provider, examples, messages, key,
-        )  # fmt: skip
+    model_name: str
+    provider: str | None
+    examples: list
+    messages: list
+    key: str
 
     @classmethod
     def prepare(

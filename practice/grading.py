@@ -122,7 +122,7 @@ def dispute_grade(
 
 def improve_attempt(
     attempt_id: int, question: Question, answer: str, grade: Grade, *, store: AttemptStore, settings: Settings,
-    result: SubmitResult | None = None, **calling: Any,
+    **calling: Any,
 ) -> Iterator[GradeEvent]:  # fmt: skip
     """ "How do I improve?": the judge's advice for a graded attempt, stored with its grade (the score stays).
 
@@ -132,8 +132,6 @@ def improve_attempt(
         for event in improve_stream(question, answer, grade, settings=settings, **calling):
             if event.kind == "grade" and event.grade is not None:
                 store.attach_advice(attempt_id, event.grade)
-                if result is not None:
-                    result.grade = event.grade
             yield event
     except Exception as exc:  # the grade stands; say what failed and keep the page usable
         log.exception("advice for attempt %s failed", attempt_id)
