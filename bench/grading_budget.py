@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from evaluators.budget import percentile, reply_tokens
+from bench.stats import percentile
+from evaluators.budget import reply_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLIES_DIR = ROOT / "bench" / "data" / "judge_replies"

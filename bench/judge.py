@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 
 from bench.grading_budget import corpus_excerpts  # noqa: E402
+from bench.stats import percentile  # noqa: E402
 from config import Settings, get_settings  # noqa: E402
 from core.text import fence_token  # noqa: E402
 from evaluators.examples import EXAMPLE_CHAR_BUDGET, GradedExample  # noqa: E402
@@ -56,11 +57,6 @@ class CallCounter(BaseCallbackHandler):
 
     def on_chat_model_start(self, serialized, messages, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.calls += 1
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import percentile  # noqa: E402
 from config import Settings  # noqa: E402
 from knowledge.chunking import chunk_text  # noqa: E402
 from knowledge.retrieval import HybridRetriever, RetrievalConfig, embed_query  # noqa: E402
@@ -121,11 +122,6 @@ def query_latencies(retriever: HybridRetriever, queries: list[tuple[str, str | N
             retriever.search(query, k=5, lang=lang)
             timings.append((time.perf_counter() - started) * 1000)
     return timings
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def synthetic_corpus(folder: Path, target_chunks: int, seed: int = 7) -> None:

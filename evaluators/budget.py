@@ -116,9 +116,3 @@ def reply_tokens(grade_reply: str, improve_reply: str, count: Callable[[str], in
     if end is None:
         raise ValueError("the grade reply has no complete 'criteria' object")
     return count(text[:end]), count(text), count(improve_reply.strip())
-
-
-def percentile(values: list[int] | list[float], share: float) -> float:
-    """The nearest-rank percentile (0.5 is the median of an odd count)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
