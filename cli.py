@@ -63,12 +63,13 @@ def bank_validate(path: Path | None, lenient: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--lenient", is_flag=True, help="Count the good files even if some are invalid.")
 def bank_stats(as_json: bool, lenient: bool) -> None:
-    """Counts of questions by level, kind, topic and language."""
-    from question_bank import BankValidationError, QuestionBank
+    """Counts of questions by level, kind, topic and language (the shipped ones and the coaches')."""
+    from coach.content import load_bank
+    from question_bank import BankValidationError
 
     settings = get_settings()
     try:
-        loaded = QuestionBank.load(settings.bank_dir, settings.corpus_dir, lenient=lenient)
+        loaded = load_bank(settings, lenient=lenient)
     except BankValidationError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'agentprep.db'}"
 
     @property
+    def safe_database_label(self) -> str:
+        """The database URL with its password hidden, for messages and logs."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+    @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_url or self.chroma_host)
 

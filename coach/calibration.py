@@ -1,8 +1,9 @@
 """Calibrate the graders on one question: the coach's sample answers and expected grades vs. what the graders say.
 
 The agreement figures are the eval harness's own (`evaluators.harness.spearman`), so the studio and
-`judge eval` measure the same thing. The samples are kept in the question's YAML (`calibration`),
-so later `judge eval` runs include them (see `question_bank.calibration.calibration_samples`).
+`judge eval` measure the same thing. Saved samples are rows in the database (`coach.content`),
+laid over the question's own, so later `judge eval` runs include them
+(see `question_bank.calibration.calibration_samples`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from config import Settings
 from evaluators.grade import Grade
 from question_bank.model import CalibrationSample, Question
-from question_bank.writer import read_saved_question, write_question
 
 MIN_SAMPLES_FOR_SPEARMAN = 3
 GradeFunction = Callable[..., Grade]
@@ -93,26 +92,3 @@ def run_calibration(
         if progress:
             progress(number, len(samples))
     return run
-
-
-def merge_samples(existing: Sequence[CalibrationSample], new: Sequence[CalibrationSample]) -> list[CalibrationSample]:
-    """Existing samples plus the new ones; a new sample with the same language and answer replaces the old."""
-    merged = {(s.lang, s.answer.strip()): s for s in existing}
-    for sample in new:
-        merged[(sample.lang, sample.answer.strip())] = sample
-    return list(merged.values())
-
-
-def save_samples(
-    question: Question, samples: Sequence[CalibrationSample], bank_dir: Path, *, replace_all: bool = False
-) -> tuple[Question, Path]:
-    """Keep the samples in the question's YAML file (only its `calibration` lines change).
-
-    The file as it is now is the base, not `question`: samples or edits another coach saved since
-    the bank was loaded are kept.
-    """
-    base = read_saved_question(bank_dir, question.id) or question
-    calibration = list(samples) if replace_all else merge_samples(base.calibration, samples)
-    updated = base.model_copy(update={"calibration": calibration}, deep=True)
-    Question.model_validate(updated.model_dump())  # the file must still load
-    return updated, write_question(bank_dir, updated)

@@ -3,7 +3,8 @@
 The page keeps the form's values in widget state and passes them here; a save that fails returns
 each problem keyed by the form field it concerns, and writes nothing, so the coach fixes the
 fields in place and loses nothing they typed. The checks are the bank's own (the pydantic model
-plus `check_references`), so a question the studio saves always loads.
+plus `check_references`, ids and origin ranks against the whole bank), so a question the studio
+saves always loads. It goes to the database (`coach.content`), never into the repository.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from question_bank.bank import QuestionBank
 from question_bank.csv_rows import flat_text_fields
 from question_bank.loader import check_references
-from question_bank.model import CalibrationSample, Question
-from question_bank.writer import question_path, write_question
+from question_bank.model import Question
+from question_bank.transfer import bank_claims
+
+if TYPE_CHECKING:
+    from coach.content import CoachContent
 
 FormValues = dict[str, object]
 MAX_RUBRIC_ITEMS = 12
@@ -142,7 +148,6 @@ def _model_problems(error: ValidationError) -> dict[str, list[str]]:
 @dataclass
 class SaveResult:
     question: Question | None = None
-    path: Path | None = None
     problems: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -154,18 +159,18 @@ def save_form(
     values: FormValues,
     *,
     editing_id: str | None,
-    bank_dir: Path,
-    topics: dict[str, dict[str, str]],
+    bank: QuestionBank,
+    content: CoachContent,
     corpus_dir: Path | None,
-    calibration: list[CalibrationSample] | None = None,
+    by: str | None = None,
 ) -> SaveResult:
-    """Validate the form as the bank loader would, then write the question file atomically.
+    """Validate the form as the bank loader would (against the whole bank), then store the question.
 
-    `editing_id` is None for a new question. Nothing is written if anything is wrong.
+    `editing_id` is None for a new question. Nothing is stored if anything is wrong. The question's
+    calibration samples are rows of their own and stay as they are.
     """
     problems: dict[str, list[str]] = defaultdict(list)
     data = values_to_data(values, problems)
-    data["calibration"] = [s.model_dump() for s in calibration or []]
     if editing_id is not None and data["id"] != editing_id:
         problems["id"].append(
             f"the id of an existing question cannot change (it is {editing_id!r}); duplicate it instead"
@@ -177,10 +182,18 @@ def save_form(
         for key, messages in _model_problems(exc).items():
             problems[key].extend(messages)
     if question is not None:
-        for message in check_references(question, topics, corpus_dir):
+        for message in check_references(question, bank.topics, corpus_dir):
             problems["topics" if message.startswith("unknown topic") else "sources"].append(message)
-        if editing_id is None and question_path(bank_dir, question.id).exists():
+        taken_ids, taken_ranks = bank_claims(bank)
+        if editing_id is None and question.id in taken_ids:
             problems["id"].append(f"a question with id {question.id!r} already exists")
+        if question.origin and question.origin_rank is not None:
+            owner = taken_ranks.get((question.origin, question.origin_rank))
+            if owner is not None and owner != question.id:
+                problems["origin_rank"].append(
+                    f"origin_rank {question.origin_rank} of {question.origin!r} is also used by {owner!r}"
+                )
     if problems or question is None:
         return SaveResult(problems=dict(problems))
-    return SaveResult(question=question, path=write_question(bank_dir, question))
+    content.save_question(question, by=by)
+    return SaveResult(question=question)

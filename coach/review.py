@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from coach.calibration import save_samples
 from evaluators.grade import Confidence, Grade, Verdict, compute_score
 from question_bank.model import CalibrationSample, Question
 from storage.attempts import AttemptStore, disputed_items, machine_grade_of
 from storage.db import Attempt
 from storage.scheduling import ReviewScheduler
+
+if TYPE_CHECKING:
+    from coach.content import CoachContent
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class ReviewCase:
 class ReviewOutcome:
     grade: Grade
     rescheduled: bool
-    sample_file: Path | None
+    sample_id: int | None  # the calibration sample the coach's grade became, if the question still exists
 
 
 def review_queue(store: AttemptStore, questions: Mapping[str, Question], limit: int = 200) -> list[ReviewCase]:
@@ -90,11 +92,11 @@ def resolve(
     *,
     store: AttemptStore,
     scheduler: ReviewScheduler,
-    bank_dir: Path | None,
+    content: CoachContent | None,
 ) -> ReviewOutcome:
     """Save the coach's grade, reschedule the question on it, and add it to the calibration samples.
 
-    `bank_dir` None leaves the bank untouched (a question no longer in the bank, or a read-only bank).
+    `content` None stores no calibration sample (the question is no longer in the bank).
     """
     if case.grade is None:
         raise ValueError(f"attempt {case.attempt.id} has no grade to review")
@@ -102,13 +104,15 @@ def resolve(
     store.resolve_review(case.attempt.id, grade, coach)
     when = case.attempt.graded_at or case.attempt.created_at or datetime.now().astimezone()
     rescheduled = scheduler.settle(case.attempt.profile, case.attempt.question_id, case.attempt.id, grade.score, when)
-    sample_file = None
-    if case.question is not None and bank_dir is not None:
+    sample_id = None
+    if case.question is not None and content is not None:
         sample = CalibrationSample(
             lang=grade.lang,
             answer=case.attempt.answer,
             expected_score=grade.score,
             verdicts={c.id: c.verdict.value for c in grade.criteria},
         )
-        _updated, sample_file = save_samples(case.question, [sample], bank_dir)
-    return ReviewOutcome(grade, rescheduled, sample_file)
+        [sample_id] = content.add_samples(
+            case.question.id, [sample], source="review", by=coach, attempt_id=case.attempt.id
+        )
+    return ReviewOutcome(grade, rescheduled, sample_id)

@@ -36,9 +36,10 @@ def _adhoc_question(prompt: str, reference: str, key_points: tuple[str, ...]):  
 
 
 def _load_questions(settings) -> dict:  # type: ignore[no-untyped-def]
-    from question_bank import QuestionBank
+    """The questions candidates see: the shipped bank with the coaches' questions and edits."""
+    from coach.content import load_bank
 
-    bank = QuestionBank.load(settings.bank_dir, lenient=True)
+    bank = load_bank(settings)
     return {q.id: q for q in bank.questions}
 
 
@@ -113,7 +114,7 @@ def grade_command(
         if question is None:
             close = [q for q in sorted(questions) if question_id.split("-")[0] in q][:5]
             hint = f" Did you mean: {', '.join(close)}?" if close else " See `python cli.py bank stats`."
-            click.echo(f"No question {question_id!r} in {settings.bank_dir}.{hint}", err=True)
+            click.echo(f"No question {question_id!r} in the bank.{hint}", err=True)
             sys.exit(2)
     else:
         question = _adhoc_question(prompt or "", reference or "", key_points)
@@ -202,8 +203,8 @@ def judge_eval(
     With an LLM grader the figures are printed with and without coach-graded examples in the
     judge's prompt (see --examples), so a coach sees what the examples are worth.
     """
+    from coach.content import load_bank
     from evaluators.harness import evaluate, load_graded_set, with_entries_as_samples
-    from question_bank import QuestionBank
     from question_bank.calibration import calibration_samples
 
     settings = get_settings()
@@ -211,7 +212,7 @@ def judge_eval(
         raise click.UsageError("give --set FILE_OR_FOLDER, --calibration, or both")
     entries, problems = load_graded_set(set_path) if set_path else ([], [])
     if calibration:
-        entries = [*entries, *calibration_samples(QuestionBank.load(settings.bank_dir, lenient=True))]
+        entries = [*entries, *calibration_samples(load_bank(settings))]
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
     if not entries:

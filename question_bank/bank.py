@@ -16,6 +16,7 @@ class QuestionBank:
     topics: dict[str, dict[str, str]]
     files: dict[str, Path] = field(default_factory=dict)
     load_result: BankLoadResult | None = None
+    origins: dict[str, str] = field(default_factory=dict)  # id -> shipped|edited|added|hidden (question_bank.overlay)
 
     def __post_init__(self) -> None:
         self.questions.sort(key=lambda q: (LEVEL_ORDER[q.level], q.origin_rank or 999, q.id))
@@ -26,6 +27,10 @@ class QuestionBank:
         topics = load_topics()
         result = load_bank(bank_dir, corpus_dir=corpus_dir, topics=topics, lenient=lenient)
         return cls(questions=list(result.questions), topics=topics, files=result.files, load_result=result)
+
+    def origin(self, question_id: str) -> str:
+        """Where a question comes from: "shipped" (the YAML), "edited" or "added" by a coach, or "hidden"."""
+        return self.origins.get(question_id, "shipped")
 
     def __len__(self) -> int:
         return len(self.questions)

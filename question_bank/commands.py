@@ -47,12 +47,14 @@ def bank_format(check: bool, path: Path | None) -> None:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip (and list) the invalid ones.")
 @click.option("--replace", is_flag=True, help="Overwrite questions whose id already exists in the bank.")
 def bank_import(file: Path, skip_invalid: bool, replace: bool) -> None:
-    """Import questions from a .csv or .yaml FILE (formats in docs/bank-format.md).
+    """Import questions from a .csv or .yaml FILE (formats in docs/bank-format.md) into the database.
 
-    Every row is checked first; with any problem, nothing is imported unless --skip-invalid.
+    Every row is checked first, against the file and the whole bank (ids, origin ranks, topics,
+    sources); with any problem, nothing is imported unless --skip-invalid. The shipped YAML bank
+    is not changed: imported questions live in the database with the coaches' other work.
     """
-    from question_bank.loader import load_topics
-    from question_bank.transfer import ImportRefused, apply_import, format_of, read_import
+    from coach.content import CoachContent, shipped_bank
+    from question_bank.transfer import ImportRefused, apply_import, bank_claims, format_of, read_import
 
     settings = _settings()
     try:
@@ -61,21 +63,24 @@ def bank_import(file: Path, skip_invalid: bool, replace: bool) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         click.echo(f"Error: {file.name}: {exc}", err=True)
         sys.exit(1)
-    existing = {p.stem for p in settings.bank_dir.glob("*.yaml")}
+    content = CoachContent(settings.sqlalchemy_url)
+    bank = content.bank(shipped_bank(settings))
+    existing, ranks = bank_claims(bank)
     plan = read_import(
-        text, fmt, existing_ids=existing, topics=load_topics(), corpus_dir=settings.corpus_dir, replace=replace
-    )
+        text, fmt, existing_ids=existing, taken_ranks=ranks, topics=bank.topics, corpus_dir=settings.corpus_dir,
+        replace=replace,
+    )  # fmt: skip
     if plan.file_error:
         click.echo(f"Error: {file.name}: {plan.file_error}", err=True)
         sys.exit(1)
     for problem in plan.problems:
         click.echo(f"  - {problem}", err=True)
     try:
-        written = apply_import(plan, settings.bank_dir, skip_invalid=skip_invalid)
+        written = apply_import(plan, content, bank, skip_invalid=skip_invalid, by="cli")
     except ImportRefused as exc:
         click.echo(f"{exc}. Fix the rows above, or pass --skip-invalid to import the valid ones.", err=True)
         sys.exit(1)
-    click.echo(f"Imported {len(written)} question(s) into {settings.bank_dir}")
+    click.echo(f"Imported {len(written)} question(s) into the database ({settings.safe_database_label})")
     if plan.problems:
         click.echo(
             f"Skipped {len(plan.invalid_rows)} invalid row(s): {', '.join(map(str, plan.invalid_rows))}", err=True
@@ -87,13 +92,14 @@ def bank_import(file: Path, skip_invalid: bool, replace: bool) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("--topic", "topics", multiple=True, help="Only questions with this topic (repeatable).")
 def bank_export(fmt: str, output: Path | None, topics: tuple[str, ...]) -> None:
-    """Export the bank (or the questions of some topics) as YAML or CSV."""
-    from question_bank import QuestionBank
+    """Export the bank as candidates see it (shipped questions with the coaches' additions and edits) as
+    YAML or CSV, or only the questions of some topics."""
+    from coach.content import load_bank
     from question_bank.transfer import export_csv, export_yaml
     from question_bank.writer import atomic_write_text
 
     settings = _settings()
-    bank = QuestionBank.load(settings.bank_dir, settings.corpus_dir, lenient=True)
+    bank = load_bank(settings)
     for skipped in bank.load_result.skipped_files if bank.load_result else []:
         click.echo(f"warning: skipped invalid file {skipped} (run `bank validate`)", err=True)
     unknown = [t for t in topics if t not in bank.topics]

@@ -1,19 +1,22 @@
 """Import and export questions as YAML or CSV (one row a question; format in docs/bank-format.md).
 
-An import checks every row first and reports every problem (row, column, message); it writes
-nothing while any problem remains unless the caller asks to skip the invalid rows, so a half-good
-spreadsheet never leaves the bank half-imported. Ids that already exist are problems too, unless
-the caller asks to replace them.
+An import checks every row first, against the file and against the whole bank, and reports every
+problem (row, column, message); it writes nothing while any problem remains unless the caller asks
+to skip the invalid rows, so a half-good spreadsheet never leaves the bank half-imported. Ids that
+already exist are problems too, unless the caller asks to replace them, and so is an origin rank
+another question holds. The questions go to the database (`coach.content`), never into the
+repository's YAML.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import ValidationError
@@ -28,7 +31,12 @@ from question_bank.csv_rows import (
 )
 from question_bank.loader import check_references, parse_yaml_text
 from question_bank.model import Question
-from question_bank.writer import dump_data, question_to_data, read_saved_question, write_question
+from question_bank.overlay import merge_samples
+from question_bank.writer import dump_data, question_to_data
+
+if TYPE_CHECKING:
+    from coach.content import CoachContent
+    from question_bank.bank import QuestionBank
 
 
 class ImportRefused(Exception):
@@ -116,6 +124,7 @@ def _validate_rows(
     rows: list[tuple[int, object, list[RowProblem]]],
     *,
     existing_ids: set[str],
+    taken_ranks: Mapping[tuple[str, int], str],
     topics: dict[str, dict[str, str]],
     corpus_dir: Path | None,
     replace: bool,
@@ -123,6 +132,7 @@ def _validate_rows(
 ) -> ImportPlan:
     plan = ImportPlan()
     seen: dict[str, int] = {}
+    ranks_in_file: dict[tuple[str, int], int] = {}
     for row, data, cell_problems in rows:
         problems = list(cell_problems)
         question = None
@@ -142,6 +152,7 @@ def _validate_rows(
                     RowProblem(row, "id", f"question {question.id!r} already exists in the bank (use --replace)")
                 )
             seen.setdefault(question.id, row)
+            problems.extend(_rank_problem(question, row, taken_ranks, ranks_in_file))
         if problems:
             plan.problems.extend(problems)
         elif question is not None:
@@ -149,11 +160,36 @@ def _validate_rows(
     return plan
 
 
+def _rank_problem(
+    question: Question, row: int, taken: Mapping[tuple[str, int], str], in_file: dict[tuple[str, int], int]
+) -> list[RowProblem]:
+    """An origin rank is one question's: the bank's (other than the one this row replaces) or an earlier row's."""
+    if not question.origin or question.origin_rank is None:
+        return []
+    key = (question.origin, question.origin_rank)
+    where = f"origin_rank {question.origin_rank} of {question.origin!r} is also used by"
+    if key in in_file:
+        return [RowProblem(row, "origin_rank", f"{where} row {in_file[key]}")]
+    in_file[key] = row
+    owner = taken.get(key)
+    if owner is not None and owner != question.id:
+        return [RowProblem(row, "origin_rank", f"{where} question {owner!r} in the bank")]
+    return []
+
+
+def bank_claims(bank: QuestionBank) -> tuple[set[str], dict[tuple[str, int], str]]:
+    """The ids and the (origin, origin_rank) pairs a bank already holds, to check an import against."""
+    ids = {q.id for q in bank.questions} | set(bank.origins)
+    ranks = {(q.origin, q.origin_rank): q.id for q in bank.questions if q.origin and q.origin_rank is not None}
+    return ids, ranks
+
+
 def read_import(
     text: str,
     fmt: str,
     *,
     existing_ids: set[str],
+    taken_ranks: Mapping[tuple[str, int], str] | None = None,
     topics: dict[str, dict[str, str]],
     corpus_dir: Path | None,
     replace: bool = False,
@@ -195,8 +231,8 @@ def read_import(
     if not rows:
         return ImportPlan(file_error="the file holds no question")
     return _validate_rows(
-        rows, existing_ids=existing_ids, topics=topics, corpus_dir=corpus_dir, replace=replace,
-        csv_columns=fmt == "csv",
+        rows, existing_ids=existing_ids, taken_ranks=taken_ranks or {}, topics=topics, corpus_dir=corpus_dir,
+        replace=replace, csv_columns=fmt == "csv",
     )  # fmt: skip
 
 
@@ -209,19 +245,20 @@ def format_of(path: Path) -> str:
     raise ValueError(f"{path.name}: unknown import format {suffix or '(none)'!r}; use a .csv, .yaml or .yml file")
 
 
-def apply_import(plan: ImportPlan, bank_dir: Path, *, skip_invalid: bool = False) -> list[str]:
-    """Write the plan's valid questions; refuse the whole file if it has problems and `skip_invalid` is off."""
+def apply_import(
+    plan: ImportPlan, content: CoachContent, bank: QuestionBank, *, skip_invalid: bool = False, by: str | None = None
+) -> list[str]:
+    """Store the plan's valid questions; refuse the whole file if it has problems and `skip_invalid` is off."""
     if plan.file_error:
         raise ImportRefused(plan.file_error)
     if plan.problems and not skip_invalid:
         raise ImportRefused(f"{len(plan.problems)} problem(s) in {len(plan.invalid_rows)} row(s); nothing was imported")
-    return [write_question(bank_dir, _keep_sample_verdicts(question, bank_dir)).stem for _, question in plan.questions]
+    return content.import_questions([_keep_sample_verdicts(q, bank.get(q.id)) for _, q in plan.questions], by=by)
 
 
-def _keep_sample_verdicts(question: Question, bank_dir: Path) -> Question:
-    """A CSV row has no per-item verdicts: keep those the replaced file had for the same samples."""
-    old = read_saved_question(bank_dir, question.id) if question.calibration else None
-    if old is None:
+def _keep_sample_verdicts(question: Question, old: Question | None) -> Question:
+    """A CSV row has no per-item verdicts: keep those the bank had for the same samples."""
+    if old is None or not question.calibration:
         return question
     known = {(s.lang, s.answer.strip(), s.expected_score): s.verdicts for s in old.calibration if s.verdicts}
     samples = [
@@ -230,4 +267,4 @@ def _keep_sample_verdicts(question: Question, bank_dir: Path) -> Question:
         else s.model_copy(update={"verdicts": known.get((s.lang, s.answer.strip(), s.expected_score), {})})
         for s in question.calibration
     ]
-    return question.model_copy(update={"calibration": samples})
+    return question.model_copy(update={"calibration": merge_samples([], samples)})

@@ -1,8 +1,9 @@
 """Write questions back to the YAML bank in ONE canonical form, atomically.
 
-Every writer (the coach studio, `bank import`, `bank format`) goes through `dump_question`, so a
-file saved after an edit differs from the file before it only in the lines of the changed field:
-`git diff` stays a readable review of what the coach changed. The canonical form follows
+Every writer (`bank format`, `bank export`) goes through `dump_question`, so a question exported
+after a coach's edit differs from its shipped file only in the lines of the changed field: `git diff`
+stays a readable review of what the coach changed. (The app itself never writes the repository's
+bank: coach content lives in the database, see `coach.content`.) The canonical form follows
 docs/bank-format.md: keys in the documented order, `|` block scalars for multi-line text, plain
 scalars otherwise (quoted only where YAML needs it), lists of words in flow style
 (`topics: [rag, agents]`), unicode kept, and no line re-wrapping. Empty optional fields are left out.
@@ -159,32 +160,10 @@ def question_path(bank_dir: Path, question_id: str) -> Path:
     return bank_dir / f"{question_id}.yaml"
 
 
-def read_saved_question(bank_dir: Path, question_id: str) -> Question | None:
-    """The question as its file says now; None when there is no such file or it does not load.
-
-    Writers that change one part of a question (its calibration samples, say) start from this
-    rather than from a bank loaded earlier, so another coach's edit since then is kept.
-    """
-    path = question_path(bank_dir, question_id)
-    if not path.is_file():
-        return None
-    question, _problems = _read_question_file(path, path.name)
-    return question
-
-
 def write_question(bank_dir: Path, question: Question) -> Path:
     """Save one question to `<bank_dir>/<id>.yaml` in canonical form; returns the path."""
     path = question_path(bank_dir, question.id)
     atomic_write_text(path, dump_question(question))
-    return path
-
-
-def delete_question(bank_dir: Path, question_id: str) -> Path:
-    """Remove a question's file; raises FileNotFoundError naming it if there is none."""
-    path = question_path(bank_dir, question_id)
-    if not path.is_file():
-        raise FileNotFoundError(f"no question file {path.name} in {bank_dir}")
-    path.unlink()
     return path
 
 

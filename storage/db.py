@@ -92,6 +92,36 @@ class ReviewCard(Base):
     held_for_attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a disputed grade awaits review
 
 
+class CoachQuestion(Base):
+    """A question a coach added, or a coach's edit of a shipped one (an override); `deleted` hides one.
+
+    The shipped bank is YAML in the repository and read-only at run time: a coach's work lives here,
+    so every app server sees it and `git pull` never meets it.
+    """
+
+    __tablename__ = "coach_questions"
+
+    question_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    question_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # None with `deleted`
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
+class CalibrationSampleRow(Base):
+    """A sample answer with the grade a coach expects: from the studio, an import or a settled dispute."""
+
+    __tablename__ = "calibration_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[str] = mapped_column(String(120), index=True)
+    sample_json: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="studio")  # studio|import|review
+    attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 

@@ -13,6 +13,8 @@ from bank_factory import make_question
 from click.testing import CliRunner
 
 from cli import cli
+from coach.content import CoachContent
+from coach.content import load_bank as bank_with_coach_content
 from config import get_settings
 from question_bank import QuestionBank, load_topics
 from question_bank.model import CalibrationSample, Question
@@ -20,11 +22,11 @@ from question_bank.transfer import (
     COLUMNS,
     ImportRefused,
     apply_import,
+    bank_claims,
     export_csv,
     export_yaml,
     read_import,
 )
-from question_bank.writer import write_question
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BANK = PROJECT_ROOT / "question_bank" / "bank"
@@ -39,12 +41,25 @@ def shipped() -> QuestionBank:
 
 @pytest.fixture
 def bank_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty bank the CLI writes to (AGENTPREP_BANK_DIR), never the shipped one."""
+    """An empty shipped bank for the CLI (AGENTPREP_BANK_DIR); imports go to the test's database."""
     path = tmp_path / "bank"
     path.mkdir()
     monkeypatch.setenv("AGENTPREP_BANK_DIR", str(path))
     get_settings.cache_clear()
     return path
+
+
+@pytest.fixture
+def content() -> CoachContent:
+    return CoachContent(get_settings().sqlalchemy_url)
+
+
+def empty_bank() -> QuestionBank:
+    return QuestionBank([], TOPICS)
+
+
+def imported() -> QuestionBank:
+    return bank_with_coach_content(get_settings())
 
 
 def plan_for(text: str, fmt: str, existing: set[str] | None = None, replace: bool = False):  # type: ignore[no-untyped-def]
@@ -143,13 +158,30 @@ def test_every_invalid_row_is_reported_with_row_and_column() -> None:
     assert [(p.row, p.column) for p in plan.problems] == [(2, "sources")]
 
 
-def test_nothing_is_imported_from_a_file_with_errors_unless_skipping(tmp_path: Path) -> None:
+def test_nothing_is_imported_from_a_file_with_errors_unless_skipping(content: CoachContent) -> None:
     plan = plan_for(csv_text([good_row("fine-one"), *bad_rows()]), "csv")
     with pytest.raises(ImportRefused, match="nothing was imported"):
-        apply_import(plan, tmp_path)
-    assert list(tmp_path.iterdir()) == []
-    assert apply_import(plan, tmp_path, skip_invalid=True) == ["fine-one"]
-    assert [p.name for p in tmp_path.iterdir()] == ["fine-one.yaml"]
+        apply_import(plan, content, empty_bank())
+    assert content.bank(empty_bank()).questions == []
+    assert apply_import(plan, content, empty_bank(), skip_invalid=True) == ["fine-one"]
+    assert [q.id for q in content.bank(empty_bank()).questions] == ["fine-one"]
+
+
+def test_an_origin_rank_held_in_the_bank_or_the_file_is_refused(shipped: QuestionBank) -> None:
+    """Checked against the whole bank before anything is written: `bank stats` must still load afterwards."""
+    holder = next(q for q in shipped.questions if q.origin and q.origin_rank)
+    ids, ranks = bank_claims(shipped)
+    rows = [{**good_row("clash-bank"), "origin": holder.origin, "origin_rank": str(holder.origin_rank)},
+            {**good_row("first-new"), "origin": "my-list", "origin_rank": "1"},
+            {**good_row("second-new"), "origin": "my-list", "origin_rank": "1"}]  # fmt: skip
+    plan = read_import(csv_text(rows), "csv", existing_ids=ids, taken_ranks=ranks, topics=TOPICS, corpus_dir=CORPUS)
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "origin_rank"), (4, "origin_rank")]
+    assert holder.id in plan.problems[0].message and "row 3" in plan.problems[1].message
+    replacing = read_import(
+        export_csv([holder]), "csv", existing_ids=ids, taken_ranks=ranks, topics=TOPICS, corpus_dir=CORPUS,
+        replace=True,
+    )  # fmt: skip
+    assert replacing.problems == []  # a question keeps its own rank when it is replaced
 
 
 def test_missing_and_unknown_columns_are_named() -> None:
@@ -192,11 +224,14 @@ def test_cli_import_refuses_then_skips_invalid_rows(bank_dir: Path, tmp_path: Pa
     refused = runner.invoke(cli, ["bank", "import", str(source)], catch_exceptions=False)
     assert refused.exit_code == 1
     assert "row 3, column prompt_en" in refused.output and "nothing was imported" in refused.output
-    assert list(bank_dir.iterdir()) == []
+    assert imported().questions == []
     skipped = runner.invoke(cli, ["bank", "import", str(source), "--skip-invalid"], catch_exceptions=False)
-    assert skipped.exit_code == 0 and "Imported 1 question(s)" in skipped.output
+    assert skipped.exit_code == 0 and "Imported 1 question(s) into the database" in skipped.output
     assert "Skipped 2 invalid row(s): 3, 4" in skipped.output
-    assert QuestionBank.load(bank_dir, CORPUS).get("fine-one") is not None
+    assert imported().get("fine-one") is not None and imported().origin("fine-one") == "added"
+    assert list(bank_dir.iterdir()) == []  # nothing is written into the bank folder
+    stats = runner.invoke(cli, ["bank", "stats", "--json"], catch_exceptions=False)
+    assert stats.exit_code == 0 and '"questions": 1' in stats.output
 
 
 def test_cli_import_replace_and_missing_columns(bank_dir: Path, tmp_path: Path) -> None:
@@ -208,7 +243,7 @@ def test_cli_import_replace_and_missing_columns(bank_dir: Path, tmp_path: Path) 
     assert clash.exit_code == 1 and "already exists in the bank (use --replace)" in clash.output
     source.write_text(csv_text([{**good_row("same-id"), "prompt_en": "What is RAG, really?"}]), encoding="utf-8")
     assert runner.invoke(cli, ["bank", "import", str(source), "--replace"]).exit_code == 0
-    assert QuestionBank.load(bank_dir, CORPUS).get("same-id").prompt.en == "What is RAG, really?"
+    assert imported().get("same-id").prompt.en == "What is RAG, really?"
     source.write_text("id,kind\nx,technical\n", encoding="utf-8")
     missing = runner.invoke(cli, ["bank", "import", str(source)])
     assert missing.exit_code == 1 and "missing column(s): level, topics, prompt_fr" in missing.output
@@ -229,26 +264,26 @@ def test_cli_export_round_trips_through_import(bank_dir: Path, tmp_path: Path) -
     ]  # fmt: skip
     for path in bank_dir.iterdir():
         path.unlink()
-    imported = runner.invoke(cli, ["bank", "import", str(out)], catch_exceptions=False)
-    assert imported.exit_code == 0
+    result = runner.invoke(cli, ["bank", "import", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0
     original = QuestionBank.load(SHIPPED_BANK, CORPUS, lenient=True).get("rag-hybrid-retrieval-rrf")
-    assert QuestionBank.load(bank_dir, CORPUS).get("rag-hybrid-retrieval-rrf") == original
+    assert imported().get("rag-hybrid-retrieval-rrf") == original
     unknown = runner.invoke(cli, ["bank", "export", "--topic", "astrology"])
     assert unknown.exit_code == 1 and "unknown topic(s): astrology" in unknown.output
 
 
-def test_a_csv_reimport_keeps_the_coach_verdicts_of_unchanged_samples(tmp_path: Path) -> None:
+def test_a_csv_reimport_keeps_the_coach_verdicts_of_unchanged_samples(content: CoachContent) -> None:
     reviewed = {"lang": "en", "answer": "Retrieval, then grounded generation.", "expected_score": 8,
                 "verdicts": {"retrieval": "met", "grounding": "partly_met"}}  # fmt: skip
     question = Question.model_validate(
         make_question("with-verdicts", calibration=[reviewed], sources=["fr/rag-pipeline.md"])
     )
-    write_question(tmp_path, question)
+    bank = QuestionBank([question], TOPICS)
     edited = question.model_copy(update={"calibration": [
         *question.calibration, CalibrationSample(lang="fr", answer="Une recherche.", expected_score=3)
     ]})  # fmt: skip
     plan = plan_for(export_csv([edited]), "csv", existing={"with-verdicts"}, replace=True)
     assert not plan.problems and plan.questions[0][1].calibration[0].verdicts == {}  # CSV has no verdicts
-    apply_import(plan, tmp_path)
-    saved = Question.model_validate(yaml.safe_load((tmp_path / "with-verdicts.yaml").read_text(encoding="utf-8")))
+    apply_import(plan, content, bank)
+    saved = content.bank(QuestionBank([], TOPICS)).get("with-verdicts")
     assert [s.verdicts for s in saved.calibration] == [reviewed["verdicts"], {}]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from coach.auth import reset_process_throttle
+from coach.content import load_bank as bank_in_database
 from config import get_settings
 from evaluators.grade import Grade
-from question_bank import QuestionBank
 from storage.attempts import AttemptStore
-from ui.resources import load_bank
+from ui.resources import forget_bank
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BANK = PROJECT_ROOT / "question_bank" / "bank"
@@ -21,18 +20,30 @@ PASSWORD = "open sesame 42"
 STUDIO_KEYS = ("coach_section", "cq_choice", "cq_f_id")
 
 
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
 @pytest.fixture
-def bank_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the bank; the app's cached bank and the login back-off start fresh."""
-    path = tmp_path / "bank"
-    shutil.copytree(SHIPPED_BANK, path)
-    monkeypatch.setenv("AGENTPREP_BANK_DIR", str(path))
+def shipped_untouched() -> Path:
+    """The shipped bank, which the studio must leave byte for byte as it was: coach work goes to the database.
+
+    Each test has its own data directory (conftest), so its own database; the app's cached bank
+    and the login back-off start fresh.
+    """
     get_settings.cache_clear()
-    load_bank.clear()
+    forget_bank()
     reset_process_throttle()
-    yield path
-    load_bank.clear()
+    before = snapshot(SHIPPED_BANK)
+    yield SHIPPED_BANK
+    forget_bank()
     reset_process_throttle()
+    assert snapshot(SHIPPED_BANK) == before, "the studio wrote into the repository's bank"
+
+
+def saved_bank():  # type: ignore[no-untyped-def]
+    """The bank as candidates see it, read from the shipped YAML and the database, not from the app's cache."""
+    return bank_in_database(get_settings())
 
 
 def open_studio() -> AppTest:
@@ -50,7 +61,7 @@ def errors(at: AppTest) -> str:
     return "\n".join(e.value for e in at.error)
 
 
-def test_with_a_password_only_the_login_form_is_shown(bank_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_a_password_only_the_login_form_is_shown(shipped_untouched: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTPREP_COACH_PASSWORD", PASSWORD)
     get_settings.cache_clear()
     at = open_studio()
@@ -74,7 +85,7 @@ def test_with_a_password_only_the_login_form_is_shown(bank_dir: Path, monkeypatc
     assert isinstance(at.session_state["coach_unlocked_until"], float)
 
 
-def test_without_a_password_the_studio_is_open(bank_dir: Path) -> None:
+def test_without_a_password_the_studio_is_open(shipped_untouched: Path) -> None:
     at = open_studio()
     assert set(STUDIO_KEYS) <= widget_keys(at)
     assert not any(w.key and w.key.startswith("coach_password") for w in at.text_input)
@@ -88,7 +99,7 @@ def fill(at: AppTest, values: dict[str, object]) -> None:
         widget.set_value(value)
 
 
-def test_adding_a_question_through_the_form_saves_it(bank_dir: Path) -> None:
+def test_adding_a_question_through_the_form_saves_it(shipped_untouched: Path) -> None:
     at = open_studio()
     at.number_input(key="cq_f_rubric_count").set_value(2).run()
     fill(at, {
@@ -105,15 +116,14 @@ def test_adding_a_question_through_the_form_saves_it(bank_dir: Path) -> None:
     assert "### Pourquoi découper les documents ?" in " ".join(m.value for m in at.markdown)  # the preview follows
     at.button(key="cq_save").click().run()
     assert not at.exception and not at.error, errors(at)
-    saved = QuestionBank.load(bank_dir, PROJECT_ROOT / "knowledge" / "corpus").get("coach-made-question")
-    assert saved is not None
+    saved = saved_bank().get("coach-made-question")
+    assert saved is not None and saved_bank().origin("coach-made-question") == "added"
     assert saved.rubric[0].keywords == ["contexte", "context"] and saved.rubric[1].weight == 1.0
     assert "coach-made-question" in at.success[0].value
     assert at.selectbox(key="cq_choice").value == "coach-made-question"
 
 
-def test_a_form_with_errors_lists_them_and_keeps_the_input(bank_dir: Path) -> None:
-    before = sorted(p.name for p in bank_dir.iterdir())
+def test_a_form_with_errors_lists_them_and_keeps_the_input(shipped_untouched: Path) -> None:
     at = open_studio()
     fill(at, {"id": "Not A Valid Id", "prompt_fr": "Une question ?", "reference_answer_fr": "Une réponse.",
               "rubric_0_id": "point", "rubric_0_fr": "Un point."})  # fmt: skip
@@ -127,10 +137,10 @@ def test_a_form_with_errors_lists_them_and_keeps_the_input(bank_dir: Path) -> No
     assert at.text_input(key="cq_f_id").value == "Not A Valid Id"
     assert at.text_area(key="cq_f_prompt_fr").value == "Une question ?"
     assert at.text_input(key="cq_f_rubric_0_fr").value == "Un point."
-    assert sorted(p.name for p in bank_dir.iterdir()) == before
+    assert saved_bank().origins == {q.id: "shipped" for q in saved_bank().questions}  # nothing stored
 
 
-def test_editing_and_duplicating_an_existing_question(bank_dir: Path) -> None:
+def test_editing_and_duplicating_an_existing_question(shipped_untouched: Path) -> None:
     at = open_studio()
     at.selectbox(key="cq_choice").set_value("rag-hybrid-retrieval-rrf").run()
     assert at.text_input(key="cq_f_id").disabled
@@ -139,10 +149,41 @@ def test_editing_and_duplicating_an_existing_question(bank_dir: Path) -> None:
     assert at.text_input(key="cq_f_id").value == "rag-hybrid-retrieval-rrf-copy"
     at.button(key="cq_save").click().run()
     assert not at.error, errors(at)
-    assert (bank_dir / "rag-hybrid-retrieval-rrf-copy.yaml").is_file()
+    assert saved_bank().origin("rag-hybrid-retrieval-rrf-copy") == "added"
 
 
-def test_uploading_a_bad_file_gets_a_clear_message(bank_dir: Path) -> None:
+def test_an_edit_of_a_shipped_question_is_an_override_that_can_be_reverted(shipped_untouched: Path) -> None:
+    at = open_studio()
+    at.selectbox(key="cq_choice").set_value("rag-hybrid-retrieval-rrf").run()
+    original = saved_bank().get("rag-hybrid-retrieval-rrf")
+    at.text_area(key="cq_f_prompt_en").set_value("What is hybrid retrieval, in your words?").run()
+    at.button(key="cq_save").click().run()
+    assert not at.error, errors(at)
+    edited = saved_bank().get("rag-hybrid-retrieval-rrf")
+    assert edited.prompt.en == "What is hybrid retrieval, in your words?" and edited.prompt.fr == original.prompt.fr
+    assert edited.calibration == original.calibration  # the shipped samples stay with the edited question
+    assert saved_bank().origin("rag-hybrid-retrieval-rrf") == "edited"
+    at.button(key="cq_revert").click().run()
+    assert not at.exception
+    assert saved_bank().get("rag-hybrid-retrieval-rrf") == original
+    assert at.text_area(key="cq_f_prompt_en").value == original.prompt.en  # the form shows the shipped text
+
+
+def test_deleting_a_shipped_question_hides_it_until_restored(shipped_untouched: Path) -> None:
+    at = open_studio()
+    at.selectbox(key="cq_choice").set_value("rag-hybrid-retrieval-rrf").run()
+    delete = next(b for b in at.button if b.label in ("Delete", "Supprimer"))
+    assert delete.disabled  # not without the confirmation
+    at.checkbox(key="cq_confirm_rag-hybrid-retrieval-rrf").check().run()
+    next(b for b in at.button if b.label in ("Delete", "Supprimer")).click().run()
+    assert not at.exception
+    assert saved_bank().get("rag-hybrid-retrieval-rrf") is None
+    assert saved_bank().origin("rag-hybrid-retrieval-rrf") == "hidden"
+    at.button(key="cq_restore_rag-hybrid-retrieval-rrf").click().run()
+    assert saved_bank().get("rag-hybrid-retrieval-rrf") is not None
+
+
+def test_uploading_a_bad_file_gets_a_clear_message(shipped_untouched: Path) -> None:
     at = open_studio()
     at.radio(key="coach_section").set_value("knowledge").run()
     assert not at.exception
@@ -154,7 +195,7 @@ def test_uploading_a_bad_file_gets_a_clear_message(bank_dir: Path) -> None:
     assert not any(get_settings().uploads_dir.glob("*.pdf"))
 
 
-def test_disputed_grades_are_listed_with_the_answer_escaped(bank_dir: Path) -> None:
+def test_disputed_grades_are_listed_with_the_answer_escaped(shipped_untouched: Path) -> None:
     store = AttemptStore(get_settings().sqlalchemy_url)
     attempt_id = store.start(profile="alice", question_id="rag-hybrid-retrieval-rrf", lang="en",
                              answer="# Heading? <b>bold</b> [link](http://x)")  # fmt: skip
@@ -171,7 +212,7 @@ def test_disputed_grades_are_listed_with_the_answer_escaped(bank_dir: Path) -> N
     assert r"I covered RRF\!" in shown and "not contested" not in shown
 
 
-def test_calibration_runs_the_graders_and_keeps_the_samples_with_the_question(bank_dir: Path) -> None:
+def test_calibration_runs_the_graders_and_keeps_the_samples_with_the_question(shipped_untouched: Path) -> None:
     at = open_studio()
     at.session_state["grader_mode"] = "embedded"  # no LLM here: the judge is reported as not grading
     at.radio(key="coach_section").set_value("calibration").run()
@@ -188,12 +229,18 @@ def test_calibration_runs_the_graders_and_keeps_the_samples_with_the_question(ba
     assert len(table) == 2 and table.iloc[:, 2].tolist() == [0.0, 8.0]
     agreement = " ".join(m.value for m in at.markdown if "Spearman" in m.value)
     assert "2 exemple(s)" in agreement or "2 sample(s)" in agreement
+    shipped = len(saved_bank().get("rag-hybrid-retrieval-rrf").calibration)
     at.button(key="cc_save_btn").click().run()
-    saved = QuestionBank.load(bank_dir, PROJECT_ROOT / "knowledge" / "corpus").get("rag-hybrid-retrieval-rrf")
-    assert [(s.lang, s.expected_score) for s in saved.calibration] == [("en", 0.0), ("en", 8.0)]
+    saved = saved_bank().get("rag-hybrid-retrieval-rrf")
+    assert [(s.lang, s.expected_score) for s in saved.calibration[shipped:]] == [("en", 0.0), ("en", 8.0)]
+    removable = [b for b in at.button if b.key and b.key.startswith("cc_remove_")]
+    assert len(removable) == 2  # the coach's samples can be removed; the shipped ones are read-only
+    removable[0].click().run()
+    left = saved_bank().get("rag-hybrid-retrieval-rrf").calibration[shipped:]
+    assert [(s.lang, s.expected_score) for s in left] == [("en", 8.0)]
 
 
-def test_a_draft_survives_a_visit_to_another_page(bank_dir: Path) -> None:
+def test_a_draft_survives_a_visit_to_another_page(shipped_untouched: Path) -> None:
     at = open_studio()
     fill(at, {"id": "half-written", "prompt_en": "A question I am still writing?"})
     at.run()

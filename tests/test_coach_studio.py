@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from bank_factory import bank_of, make_question
 
-from coach.calibration import merge_samples, run_calibration, save_samples
+from coach.calibration import run_calibration
+from coach.content import CoachContent
 from coach.documents import is_upload, remove_document, save_uploads
 from config import get_settings
 from evaluators.grade import Grade
 from question_bank.calibration import calibration_samples
 from question_bank.model import CalibrationSample, Question
-from question_bank.writer import load_question_text, write_question
+from question_bank.overlay import merge_samples
 
 QUESTION = Question.model_validate(make_question("calib-question"))
 
@@ -70,21 +71,27 @@ def test_constant_expected_scores_give_no_spearman_instead_of_nan() -> None:
     assert run.agreement("embedded").spearman is None  # Spearman is undefined (NaN) on constant scores
 
 
-def test_saving_samples_from_a_stale_question_keeps_what_the_file_gained_since(tmp_path: Path) -> None:
-    write_question(tmp_path, QUESTION)
-    save_samples(QUESTION, [sample("saved by another coach", 5)], tmp_path)
-    updated, _ = save_samples(QUESTION, [sample("a new one", 2)], tmp_path)  # QUESTION has no samples in memory
-    assert [s.answer for s in updated.calibration] == ["saved by another coach", "a new one"]
+def test_samples_another_server_saved_are_kept_when_this_one_saves(tmp_path: Path) -> None:
+    """Samples are rows, so a coach whose page shows a stale question adds to them, never overwrites."""
+    bank = bank_of(QUESTION.model_dump())
+    one_server, other_server = (CoachContent(get_settings().sqlalchemy_url) for _ in range(2))
+    other_server.add_samples(QUESTION.id, [sample("saved by another coach", 5)])
+    one_server.add_samples(QUESTION.id, [sample("a new one", 2)])
+    assert [s.answer for s in one_server.bank(bank).get(QUESTION.id).calibration] == [
+        "saved by another coach", "a new one",
+    ]  # fmt: skip
 
 
-def test_samples_are_kept_with_the_question_and_feed_judge_eval(tmp_path: Path) -> None:
-    write_question(tmp_path, QUESTION)
-    first, _ = save_samples(QUESTION, [sample("a short answer", 3), sample("une réponse", 6, "fr")], tmp_path)
-    updated, path = save_samples(first, [sample("a short answer", 4)], tmp_path)  # same answer: replaced
-    assert [(s.answer, s.expected_score) for s in updated.calibration] == [("a short answer", 4), ("une réponse", 6)]
-    assert load_question_text(path.read_text(encoding="utf-8")).calibration == updated.calibration
+def test_samples_are_kept_with_the_question_and_feed_judge_eval() -> None:
+    content = CoachContent(get_settings().sqlalchemy_url)
+    content.add_samples(QUESTION.id, [sample("a short answer", 3), sample("une réponse", 6, "fr")])
+    content.add_samples(QUESTION.id, [sample("a short answer", 4)])  # same answer: replaced
+    updated = content.bank(bank_of(QUESTION.model_dump())).get(QUESTION.id)
+    assert sorted((s.answer, s.expected_score) for s in updated.calibration) == [
+        ("a short answer", 4), ("une réponse", 6),
+    ]  # fmt: skip
     entries = calibration_samples(bank_of(updated.model_dump()))
-    assert [(e.question_id, e.lang, e.human_score) for e in entries] == [
+    assert sorted((e.question_id, e.lang, e.human_score) for e in entries) == [
         ("calib-question", "en", 4), ("calib-question", "fr", 6),
     ]  # fmt: skip
     assert entries[0].source == "calibration:calib-question#1"

@@ -6,7 +6,6 @@ the test can see the coach's grade arrive in the judge's next prompt as a graded
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,12 +14,12 @@ from fake_judge import HonestFakeJudge
 from langchain_core.messages import BaseMessage
 from streamlit.testing.v1 import AppTest
 
+from coach.content import CoachContent
 from config import PROJECT_ROOT, get_settings
 from llm_server.health import Health
-from question_bank.writer import read_saved_question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
-from ui.resources import load_bank
+from ui.resources import forget_bank, load_bank
 
 
 class RecordingJudge(HonestFakeJudge):
@@ -36,19 +35,16 @@ ui_confidence = {"high": "élevée", "medium": "moyenne", "low": "faible"}
 
 @pytest.fixture
 def app_with_judge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bank_dir = tmp_path / "bank"
-    shutil.copytree(PROJECT_ROOT / "question_bank" / "bank", bank_dir)
-    monkeypatch.setenv("AGENTPREP_BANK_DIR", str(bank_dir))
     get_settings.cache_clear()
-    load_bank.clear()
+    forget_bank()
     healthy = Health(True, "fake judge ready", None, ["fake"])
     monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
     monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
     monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: RecordingJudge())
     monkeypatch.setattr("ui.resources.references_for", lambda question, lang, k=4: (None, "no index in this test"))
     RecordingJudge.prompts.clear()
-    yield bank_dir
-    load_bank.clear()
+    yield PROJECT_ROOT / "question_bank" / "bank"
+    forget_bank()
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -100,8 +96,9 @@ def test_dispute_then_review_then_the_sample_reaches_the_judge(app_with_judge: P
     coach_score = reviewed.score
     assert reviewed.review_status == "reviewed" and reviewed.machine_score == grade.score
     assert scheduler.all_cards("default")[0].last_score == coach_score
-    saved = read_saved_question(app_with_judge, question.id)
-    [sample] = saved.calibration
+    [stored] = CoachContent(get_settings().sqlalchemy_url).stored_samples(question.id)
+    sample = stored.sample
+    assert stored.source == "review"
     assert sample.answer.strip() == answer.strip() and sample.expected_score == coach_score
     assert sample.verdicts[disputed.id] == "not_met"
 

@@ -14,12 +14,14 @@ import pytest
 from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, judge_reply, no_llm_settings, scripted_judge
 from sqlalchemy import inspect
 
+from coach.content import CoachContent
 from coach.review import coach_grade, resolve, review_queue
 from config import Settings
 from evaluators.grade import Confidence, Verdict
 from evaluators.service import grade_answer
 from practice.grading import Submission, SubmitResult, dispute_grade, submit_answer
-from question_bank.writer import read_saved_question, write_question
+from question_bank.bank import QuestionBank
+from question_bank.overlay import apply_coach_content
 from storage.attempts import AttemptStore, grade_of, machine_grade_of
 from storage.db import dispose_engines, get_engine
 from storage.scheduling import ReviewScheduler
@@ -46,8 +48,7 @@ def test_a_disputed_grade_waits_for_the_coach_whose_grade_then_counts_everywhere
     settings: Settings, tmp_path: Path
 ) -> None:
     store, scheduler = AttemptStore(settings.sqlalchemy_url), ReviewScheduler(settings.sqlalchemy_url)
-    bank_dir = tmp_path / "bank"
-    write_question(bank_dir, QUESTION)
+    content = CoachContent(settings.sqlalchemy_url)
     good = graded_attempt(settings, store, scheduler, GOOD_REPLY_EN)
     [card] = scheduler.all_cards("ann")
     due_after_good = card.due
@@ -65,7 +66,7 @@ def test_a_disputed_grade_waits_for_the_coach_whose_grade_then_counts_everywhere
     assert case.attempt.id == harsh.attempt_id and case.disputed == ["rrf", "two-retrievers"]
     assert case.reasons[0] == "disputed" and "disagreement" in case.reasons
     outcome = resolve(case, {"two-retrievers": "met", "rrf": "met", "measure": "partly_met"}, "coach-cleo",
-                      store=store, scheduler=scheduler, bank_dir=bank_dir)  # fmt: skip
+                      store=store, scheduler=scheduler, content=content)  # fmt: skip
     assert outcome.grade.score == 9.2 and outcome.grade.grader == "coach" and outcome.rescheduled
 
     saved = store.get(harsh.attempt_id)
@@ -75,8 +76,9 @@ def test_a_disputed_grade_waits_for_the_coach_whose_grade_then_counts_everywhere
     assert settled.last_score == 9.2 and settled.reviews == 2 and settled.due > due_after_good
     assert review_queue(store, {QUESTION.id: QUESTION}) == []
 
-    question = read_saved_question(bank_dir, QUESTION.id)
-    assert outcome.sample_file == bank_dir / f"{QUESTION.id}.yaml"
+    [stored] = content.stored_samples(QUESTION.id)
+    assert outcome.sample_id == stored.id and stored.source == "review"
+    question = apply_coach_content(QuestionBank([QUESTION], {}), {}, {QUESTION.id: [stored.sample]}).get(QUESTION.id)
     [sample] = question.calibration
     assert sample.answer == GOOD_ANSWER_EN and sample.expected_score == 9.2
     assert sample.verdicts == {"two-retrievers": "met", "rrf": "met", "measure": "partly_met"}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from coach.content import CoachContent, shipped_bank
 from config import Settings, get_settings
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
@@ -26,10 +27,29 @@ from ui.session import current_lang
 
 
 @st.cache_resource(show_spinner=False)
+def _shipped_bank() -> QuestionBank:
+    """The repository's YAML bank, loaded leniently: a candidate can practise even if one file is broken."""
+    return shipped_bank(get_settings())
+
+
+@st.cache_resource(show_spinner=False)
+def coach_content(database_url: str) -> CoachContent:
+    return CoachContent(database_url)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _bank_at(database_url: str, version: str) -> QuestionBank:
+    return coach_content(database_url).bank(_shipped_bank())
+
+
 def load_bank() -> QuestionBank:
-    """The bank, loaded leniently: a candidate can practise even if a coach broke one file."""
-    settings = get_settings()
-    return QuestionBank.load(settings.bank_dir, settings.corpus_dir, lenient=True)
+    """The bank candidates see: the shipped one with the coaches' content from the database.
+
+    One cheap query per call tells whether any coach (on this server or another sharing the
+    database) changed something since the cached bank was built.
+    """
+    url = get_settings().sqlalchemy_url
+    return _bank_at(url, coach_content(url).version())
 
 
 def warm_up() -> None:
@@ -71,8 +91,15 @@ def warm_up() -> None:
         logging.getLogger(__name__).debug("first LLM health check failed", exc_info=True)
 
 
+def forget_bank() -> None:
+    """Drop the cached banks: the next `load_bank` reads the shipped YAML and the database again."""
+    _shipped_bank.clear()
+    _bank_at.clear()
+
+
 def reload_bank() -> QuestionBank:
-    load_bank.clear()
+    """Read the shipped YAML again too (after `git pull` or an edit by hand)."""
+    forget_bank()
     return load_bank()
 
 

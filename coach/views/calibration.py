@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from coach.calibration import CalibrationRun, judge_availability, run_calibration, save_samples
+from coach.calibration import CalibrationRun, judge_availability, run_calibration
 from config import Settings
 from knowledge.language import detect_language
 from question_bank.model import CalibrationSample
 from ui.i18n import t
 from ui.render import escape_markdown
-from ui.resources import load_bank, reload_bank
-from ui.session import effective_settings, grader_mode
+from ui.resources import coach_content, load_bank
+from ui.session import current_profile, effective_settings, grader_mode
 
 PENDING = "cc_pending"  # question id -> samples added in this session, not yet saved
 RUN = "cc_run"  # (question id, CalibrationRun) of the last run
@@ -49,6 +49,25 @@ def _show_run(run: CalibrationRun, lang: str) -> None:
               mae=_figure(agreement.mae), spearman=_figure(agreement.spearman))
         )  # fmt: skip
     st.caption(t("coach_cal_spearman_note", lang))
+
+
+def _remove(settings: Settings, sample_id: int) -> None:
+    coach_content(settings.sqlalchemy_url).remove_sample(sample_id)
+
+
+def _stored_samples(settings: Settings, question_id: str, lang: str) -> None:
+    """The samples coaches saved for this question, each removable (the shipped ones are read-only)."""
+    stored = coach_content(settings.sqlalchemy_url).stored_samples(question_id)
+    if not stored:
+        return
+    with st.expander(t("coach_cal_stored", lang, n=len(stored)), icon=":material/list:"):
+        for row in stored:
+            text, score, remove = st.columns([6, 1, 1])
+            answer = row.sample.answer
+            text.markdown(f"`{row.sample.lang}` {escape_markdown(answer[:200])}{'…' if len(answer) > 200 else ''}")
+            score.markdown(f"**{row.sample.expected_score:g}**/10")
+            remove.button(t("coach_cal_remove", lang), key=f"cc_remove_{row.id}", on_click=_remove,
+                          args=(settings, row.id), icon=":material/delete:")  # fmt: skip
 
 
 def render(settings: Settings, lang: str) -> None:
@@ -92,10 +111,10 @@ def render(settings: Settings, lang: str) -> None:
                                   progress=lambda done, total: bar.progress(done / total))  # fmt: skip
         st.session_state[RUN] = (question_id, run)
     if save_col.button(t("coach_cal_save", lang), disabled=not pending, key="cc_save_btn"):
-        _, path = save_samples(question, pending, settings.bank_dir)
+        coach_content(settings.sqlalchemy_url).add_samples(question_id, pending, by=current_profile())
         st.session_state[PENDING][question_id] = []
-        reload_bank()
-        st.success(t("coach_cal_saved", lang, n=len(pending), path=str(path)))
+        st.success(t("coach_cal_saved", lang, n=len(pending)))
+    _stored_samples(settings, question_id, lang)
     last = st.session_state.get(RUN)
     if last and last[0] == question_id:
         _show_run(last[1], lang)

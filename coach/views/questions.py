@@ -9,14 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import yaml
 
 from coach.forms import MAX_FOLLOW_UPS, MAX_RUBRIC_ITEMS, empty_values, fits_form, save_form, values_from_question
 from config import Settings
-from question_bank.writer import delete_question, free_copy_id, load_question_text, question_path
+from question_bank.overlay import ADDED, EDITED, HIDDEN
+from question_bank.writer import free_copy_id
 from ui.i18n import t
 from ui.render import escape_markdown
-from ui.resources import load_bank, reload_bank
+from ui.resources import coach_content, load_bank, reload_bank
+from ui.session import current_profile
 
 NEW = ""  # the selectbox value for "a new question"
 FIELD = "cq_f_"
@@ -65,31 +66,19 @@ def _show_problems(name: str) -> None:
         st.error(escape_markdown(message), icon=":material/error:")
 
 
-def _current_calibration(settings: Settings, question_id: str | None, bank) -> list:  # type: ignore[no-untyped-def]
-    """The samples in the file now (the CLI or another coach may have added some since the bank was cached)."""
-    if not question_id:
-        return []
-    try:
-        return load_question_text(question_path(settings.bank_dir, question_id).read_text("utf-8")).calibration
-    except (OSError, ValueError, yaml.YAMLError):
-        original = bank.get(question_id)
-        return original.calibration if original else []
-
-
 def _save(settings: Settings, lang: str) -> None:
     """Button callback: runs before the page redraws, so the fields show the outcome at once."""
     bank = load_bank()
     editing = st.session_state.get(LOADED) or None
     result = save_form(
-        _form_values(), editing_id=editing, bank_dir=settings.bank_dir, topics=bank.topics,
-        corpus_dir=settings.corpus_dir, calibration=_current_calibration(settings, editing, bank),
+        _form_values(), editing_id=editing, bank=bank, content=coach_content(settings.sqlalchemy_url),
+        corpus_dir=settings.corpus_dir, by=current_profile(),
     )  # fmt: skip
     st.session_state[PROBLEMS] = result.problems
     if result.ok and result.question is not None:
-        reload_bank()
         saved_id = result.question.id
         st.session_state[CHOICE] = st.session_state[CHOICE_SAVED] = st.session_state[LOADED] = saved_id
-        st.session_state[FLASH] = t("coach_q_saved", lang, id=saved_id, path=str(result.path))
+        st.session_state[FLASH] = t("coach_q_saved", lang, id=saved_id)
 
 
 def _duplicate(lang: str) -> None:
@@ -103,11 +92,10 @@ def _duplicate(lang: str) -> None:
 
 def _delete(settings: Settings, lang: str, question_id: str) -> None:
     try:
-        delete_question(settings.bank_dir, question_id)
-    except FileNotFoundError as exc:
-        st.session_state[FLASH] = str(exc)
+        coach_content(settings.sqlalchemy_url).delete_question(load_bank(), question_id, by=current_profile())
+    except KeyError:
+        st.session_state[FLASH] = t("coach_q_missing", lang, id=question_id)
         return
-    reload_bank()
     st.session_state[CHOICE] = st.session_state[CHOICE_SAVED] = NEW
     st.session_state[LOADED] = None  # reload the (empty) form
     st.session_state[FLASH] = t("coach_q_deleted", lang, id=question_id)
@@ -195,10 +183,45 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
     _show_problems("sources")
 
 
+def _revert(settings: Settings, lang: str, question_id: str) -> None:
+    """A shipped question edited or hidden by a coach is as shipped again."""
+    coach_content(settings.sqlalchemy_url).revert_question(load_bank(), question_id)
+    st.session_state[CHOICE] = st.session_state[CHOICE_SAVED] = question_id
+    st.session_state[LOADED] = None  # refill the form with the shipped version
+    st.session_state[FLASH] = t("coach_q_reverted", lang, id=question_id)
+
+
 def _reload() -> None:
-    """Pick up files changed outside the studio (an editor, `git pull`, `bank import`)."""
+    """Pick up the shipped YAML changed outside the app (`git pull`, an editor)."""
     reload_bank()
-    st.session_state[LOADED] = None  # refill the form from the file
+    st.session_state[LOADED] = None  # refill the form from the bank
+
+
+def _choice_label(bank, question_id: str, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """`id · the question's text`, so the picker can be searched by either."""
+    question = bank.get(question_id) if question_id else None
+    if question is None:
+        return t("coach_q_new", lang)
+    prompt = question.prompt_in(lang)
+    return f"{question_id} · {prompt[:90]}{'…' if len(prompt) > 90 else ''}"
+
+
+def _origin_notice(settings: Settings, bank, lang: str, editing: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Say whose version a question is, offer to restore a shipped one, and list the hidden ones."""
+    origin = bank.origin(editing) if editing else None
+    if origin == EDITED:
+        note, revert = st.columns([3, 1])
+        note.info(t("coach_q_edited_note", lang), icon=":material/edit_note:")
+        revert.button(t("coach_q_revert", lang), on_click=_revert, args=(settings, lang, editing), key="cq_revert",
+                      icon=":material/undo:")  # fmt: skip
+    elif origin == ADDED:
+        st.caption(t("coach_q_added_note", lang))
+    hidden = sorted(qid for qid, where in bank.origins.items() if where == HIDDEN)
+    if hidden:
+        with st.expander(t("coach_q_hidden", lang, n=len(hidden)), icon=":material/visibility_off:"):
+            for question_id in hidden:
+                st.button(t("coach_q_restore", lang, id=question_id), on_click=_revert, key=f"cq_restore_{question_id}",
+                          args=(settings, lang, question_id), icon=":material/undo:")  # fmt: skip
 
 
 def render(settings: Settings, lang: str) -> None:
@@ -209,7 +232,7 @@ def render(settings: Settings, lang: str) -> None:
     if st.session_state[CHOICE] not in [NEW, *ids]:
         st.session_state[CHOICE] = NEW
     choice = st.selectbox(t("coach_q_choose", lang), [NEW, *ids], key=CHOICE,
-                          format_func=lambda q: q or t("coach_q_new", lang))  # fmt: skip
+                          format_func=lambda q: _choice_label(bank, q, lang))  # fmt: skip
     st.session_state[CHOICE_SAVED] = choice
     if st.session_state.get(LOADED) != choice:
         question = bank.get(choice) if choice else None
@@ -223,6 +246,7 @@ def render(settings: Settings, lang: str) -> None:
     if question is not None and not fits_form(question):
         st.warning(t("coach_q_too_big", lang, rubric=MAX_RUBRIC_ITEMS, follow_ups=MAX_FOLLOW_UPS))
         return
+    _origin_notice(settings, bank, lang, editing)
     if editing:
         dup_col, del_col, confirm_col = st.columns(3)
         dup_col.button(t("coach_q_duplicate", lang), on_click=_duplicate, args=(lang,), icon=":material/content_copy:")

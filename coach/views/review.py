@@ -14,7 +14,7 @@ from evaluators.grade import Verdict
 from ui.grade_view import render_grade
 from ui.i18n import t
 from ui.render import escape_markdown
-from ui.resources import attempts, load_bank, reload_bank, scheduler
+from ui.resources import attempts, coach_content, load_bank, scheduler
 from ui.session import current_profile
 
 VERDICTS = [v.value for v in Verdict]
@@ -70,10 +70,8 @@ def verdict_form(case: ReviewCase, settings: Settings, lang: str) -> None:
         saved = save.form_submit_button(t("coach_review_save", lang), type="primary")
     if not (confirmed or saved):
         return
-    bank_dir = settings.bank_dir if case.question is not None else None
     outcome = resolve(
         case, {} if confirmed else chosen, current_profile(), store=attempts(settings),
-        scheduler=scheduler(settings), bank_dir=bank_dir,
+        scheduler=scheduler(settings), content=coach_content(settings.sqlalchemy_url),
     )  # fmt: skip
-    reload_bank()
     st.success(t("coach_review_saved", lang, score=f"{outcome.grade.score:.1f}"))

@@ -8,9 +8,18 @@ import pandas as pd
 import streamlit as st
 
 from config import Settings
-from question_bank.transfer import ImportRefused, apply_import, export_csv, export_yaml, format_of, read_import
+from question_bank.transfer import (
+    ImportRefused,
+    apply_import,
+    bank_claims,
+    export_csv,
+    export_yaml,
+    format_of,
+    read_import,
+)
 from ui.i18n import t
-from ui.resources import load_bank, reload_bank
+from ui.resources import coach_content, load_bank
+from ui.session import current_profile
 
 
 def _import(settings: Settings, lang: str) -> None:
@@ -29,21 +38,22 @@ def _import(settings: Settings, lang: str) -> None:
         st.error(t("coach_import_unreadable", lang, name=upload.name, error=str(exc)))
         return
     bank = load_bank()
-    existing = {p.stem for p in settings.bank_dir.glob("*.yaml")}
+    existing, ranks = bank_claims(bank)
     plan = read_import(
-        text, fmt, existing_ids=existing, topics=bank.topics, corpus_dir=settings.corpus_dir, replace=replace
-    )
+        text, fmt, existing_ids=existing, taken_ranks=ranks, topics=bank.topics, corpus_dir=settings.corpus_dir,
+        replace=replace,
+    )  # fmt: skip
     if plan.problems:
         st.dataframe(
             pd.DataFrame([{"row": p.row, "column": p.column, "message": p.message} for p in plan.problems]),
             hide_index=True, width="stretch",
         )  # fmt: skip
     try:
-        written = apply_import(plan, settings.bank_dir, skip_invalid=skip_invalid)
+        content = coach_content(settings.sqlalchemy_url)
+        written = apply_import(plan, content, bank, skip_invalid=skip_invalid, by=current_profile())
     except ImportRefused as exc:
         st.error(t("coach_import_refused", lang, reason=str(exc)))
         return
-    reload_bank()
     st.success(t("coach_import_done", lang, n=len(written)))
     if plan.problems:
         st.warning(t("coach_import_skipped", lang, rows=", ".join(map(str, plan.invalid_rows))))
