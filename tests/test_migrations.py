@@ -74,6 +74,28 @@ def test_an_older_database_gets_the_missing_columns_and_loses_nothing(tmp_path: 
     assert store.get(attempt.id).contested
 
 
+def test_a_database_at_the_first_revision_gains_the_coach_tables_and_keeps_its_rows(tmp_path: Path) -> None:
+    from alembic import command
+
+    from coach.content import CoachContent
+    from question_bank.model import CalibrationSample
+
+    url = f"sqlite:///{tmp_path / 'rev1.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(migration_config(connection), "0001_baseline")
+        connection.execute(sa.text(
+            "INSERT INTO attempts (profile, question_id, lang, answer, status, mode, contested, created_at)"
+            " VALUES ('cy', 'q1', 'en', 'Kept across the upgrade', 'pending', 'quiz', 0, '2026-12-01 09:00:00')"))  # fmt: skip
+    assert not sa.inspect(engine).has_table("coach_questions")
+    engine.dispose()
+    [attempt] = AttemptStore(url).list("cy")
+    assert attempt.answer == "Kept across the upgrade"
+    assert schema_revision(get_engine(url)) == HEAD and schema_differences(get_engine(url)) == []
+    CoachContent(url).add_samples("q1", [CalibrationSample(lang="en", answer="ok", expected_score=5)])
+    assert [row.sample.answer for row in CoachContent(url).stored_samples("q1")] == ["ok"]
+
+
 @pytest.mark.slow
 def test_postgresql_is_migrated_the_same_way(postgres_url: str) -> None:
     dispose_engines()
