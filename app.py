@@ -11,8 +11,9 @@ from ui.sidebar import render_grader_status
 note_activity()
 st.set_page_config(page_title="AgentPrep", page_icon=":material/school:", layout="wide")
 
-if "lang" not in st.session_state:
-    st.session_state["lang"] = current_lang()
+if "lang" not in st.session_state:  # a refresh or a bookmark keeps the language through the URL's ?lang=
+    from_url = st.query_params.get("ui_lang")
+    st.session_state["lang"] = from_url if from_url in ("fr", "en") else current_lang()
 if "profile" not in st.session_state:
     st.session_state["profile"] = DEFAULT_PROFILE
 
@@ -24,7 +25,10 @@ with st.sidebar:
         key="lang",
     )
     lang = current_lang()
-    st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang), max_chars=40)
+    if st.query_params.get("ui_lang") != lang:
+        st.query_params["ui_lang"] = lang
+    st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang), max_chars=40,
+                  bind="query-params")  # fmt: skip
     render_grader_status(lang)
 
 pages = {

@@ -7,11 +7,20 @@ import streamlit as st
 
 from practice.grading import Submission, SubmitResult, grade_saved_attempt, improve_attempt, submit_answer
 from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
+from practice.quiz_state import ungraded_answer
 from ui.dispute import render_dispute
 from ui.grade_view import can_improve, passages_from, render_grade
 from ui.i18n import t
 from ui.render import escape_markdown, render_attempts_side_by_side, render_references, show_grading
-from ui.resources import attempts, excerpts_for, load_bank, references_for, scheduler, start_knowledge_build
+from ui.resources import (
+    attempts,
+    excerpts_for,
+    load_bank,
+    quiz_keeper,
+    references_for,
+    scheduler,
+    start_knowledge_build,
+)
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 ANSWER_CHAR_LIMIT = 20_000
@@ -53,7 +62,25 @@ def setup_form() -> None:
                 return
             st.session_state.quiz = quiz
             st.session_state.quiz_retrying = False
+            keep(quiz)
             st.rerun()
+
+
+def keep(quiz) -> None:  # type: ignore[no-untyped-def]
+    """Save the quiz on the server after every step: a refresh or a restart picks it up here."""
+    quiz_keeper(settings).save(quiz, retrying=bool(st.session_state.get("quiz_retrying")))
+
+
+def open_quiz():  # type: ignore[no-untyped-def]
+    """This session's quiz, or the profile's quiz left open (a refresh, another tab, a restart)."""
+    quiz = st.session_state.get("quiz")
+    if quiz is not None and quiz.profile == profile:
+        return quiz
+    resumed = quiz_keeper(settings).resume(profile)
+    st.session_state.quiz, st.session_state.quiz_retrying = resumed or (None, False)
+    if resumed is not None:
+        st.toast(t("quiz_resumed", lang), icon=":material/restore:")
+    return st.session_state.quiz
 
 
 @st.fragment(run_every=1)
@@ -83,12 +110,17 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
         st.session_state.setdefault(shown_key, time.time())
         if quiz.config.timer_minutes:
             countdown(st.session_state[shown_key] + 60 * quiz.config.timer_minutes)
+        saved_answer = ungraded_answer(quiz, attempts(settings))
+        if saved_answer:
+            st.info(t("quiz_saved_answer_back", lang), icon=":material/restore:")
         with st.form(f"answer-{quiz.id}-{quiz.position}-{len(item.grades)}"):
-            answer = st.text_area(t("quiz_answer", lang), height=220, placeholder=t("quiz_answer_placeholder", lang))
+            answer = st.text_area(t("quiz_answer", lang), value=saved_answer or "", height=220,
+                                  placeholder=t("quiz_answer_placeholder", lang))  # fmt: skip
             submitted = st.form_submit_button(t("quiz_submit", lang), type="primary")
         if st.button(t("quiz_skip", lang)):
             advance_quiz(quiz, bank, attempts(settings), scheduler(settings))
             st.session_state.quiz_retrying = False
+            keep(quiz)
             st.rerun()
         if submitted:
             if not answer.strip():
@@ -112,6 +144,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
                 return
             quiz.record(result.attempt_id, answer, grade)
             st.session_state.quiz_retrying = False
+            keep(quiz)
             st.rerun()
         return
 
@@ -130,12 +163,15 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     retry, next_q, end = st.columns(3)
     if retry.button(t("quiz_retry", lang)):
         st.session_state.quiz_retrying = True
+        keep(quiz)
         st.rerun()
     if next_q.button(t("quiz_next", lang), type="primary"):
         advance_quiz(quiz, bank, attempts(settings), scheduler(settings))
+        keep(quiz)
         st.rerun()
     if end.button(t("quiz_finish", lang)):
         quiz.position = len(quiz.items)
+        keep(quiz)
         st.rerun()
 
 
@@ -211,11 +247,12 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
         st.markdown(f"**{t('quiz_to_read', lang)}**")
         st.markdown("\n".join(f"- `{source}`" for source in summary.to_read))
     if st.button(t("quiz_new", lang), type="primary"):
+        quiz_keeper(settings).close(quiz)
         st.session_state.quiz = None
         st.rerun()
 
 
-quiz = st.session_state.get("quiz")
+quiz = open_quiz()
 if quiz is None:
     setup_form()
 elif quiz.finished:

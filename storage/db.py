@@ -122,6 +122,20 @@ class CalibrationSampleRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
 
 
+class PracticeSession(Base):
+    """A quiz or mock interview in progress, kept so that a refresh or a server restart loses nothing."""
+
+    __tablename__ = "practice_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    profile: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # quiz|interview
+    state_json: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 

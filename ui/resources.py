@@ -113,6 +113,19 @@ def review_scheduler(database_url: str) -> ReviewScheduler:
     return ReviewScheduler(database_url)
 
 
+@st.cache_resource(show_spinner=False)
+def _quiz_keeper(database_url: str):  # type: ignore[no-untyped-def]
+    from practice.quiz_state import QuizKeeper
+    from storage.practice_sessions import PracticeSessionStore
+
+    return QuizKeeper(PracticeSessionStore(database_url), attempt_store(database_url))
+
+
+def quiz_keeper(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """Saves the quiz in progress after every step and resumes it after a refresh or a restart."""
+    return _quiz_keeper((settings or get_settings()).sqlalchemy_url)
+
+
 def attempts(settings: Settings | None = None) -> AttemptStore:
     return attempt_store((settings or get_settings()).sqlalchemy_url)
 
