@@ -12,6 +12,7 @@ used in the code and missing here, and on any entry missing a language.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,3 +53,13 @@ def number(value: float, lang: str, digits: int = 1) -> str:
     """A decimal in the language's way of writing it: 7.5 in English, 7,5 in French."""
     text = f"{value:.{digits}f}"
     return text.replace(".", ",") if lang == "fr" else text
+
+
+def moment(when: datetime, lang: str, today: date) -> str:
+    """A date and 24-hour time as people say it: "today at 14:05", "tomorrow at 09:30", else the date."""
+    clock = when.strftime("%H:%M")
+    offset = (when.date() - today).days
+    if offset in (0, 1):
+        return say("moment_today" if offset == 0 else "moment_tomorrow", lang, time=clock)
+    day = when.strftime("%d/%m/%Y") if lang == "fr" else when.strftime("%Y-%m-%d")
+    return say("moment_day", lang, day=day, time=clock)

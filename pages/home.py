@@ -1,8 +1,9 @@
-"""Home: what AgentPrep is, and what is in the bank."""
+"""Home: today's practice (what is due, the streak, the goal, one click to start), then the bank."""
 
 import pandas as pd
 import streamlit as st
 
+from ui.daily import render_today
 from ui.i18n import t
 from ui.resources import load_bank
 from ui.session import current_lang
@@ -13,6 +14,7 @@ stats = bank.stats()
 
 st.title(t("app_title", lang))
 st.subheader(t("app_tagline", lang))
+render_today(bank, lang)
 st.markdown(t("home_what", lang))
 
 skipped = bank.load_result.skipped_files if bank.load_result else []

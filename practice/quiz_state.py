@@ -89,6 +89,9 @@ class QuizKeeper:
     def close(self, quiz: QuizSession) -> None:
         self.sessions.close(quiz.id)
 
+    def has_open(self, profile: str) -> bool:
+        return self.sessions.open_state(profile, KIND) is not None
+
     def resume(self, profile: str) -> tuple[QuizSession, bool] | None:
         """(quiz, retrying) of the profile's open quiz, or None."""
         state = self.sessions.open_state(profile, KIND)

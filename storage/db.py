@@ -136,6 +136,17 @@ class PracticeSession(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
 
 
+class Preference(Base):
+    """A setting kept on the server: a candidate's (scope `profile:<name>`) or the server-wide default."""
+
+    __tablename__ = "preferences"
+
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 

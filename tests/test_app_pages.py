@@ -52,7 +52,8 @@ def test_home_shows_the_bank_counts_in_both_languages() -> None:
     at = start_app()
     assert at.title[0].value == "AgentPrep"
     stats = json.loads(json.dumps(_bank_stats()))
-    assert at.metric[0].value == f"{stats['questions']} questions"
+    [bank_count] = [m for m in at.metric if m.label == "La banque de questions"]
+    assert bank_count.value == f"{stats['questions']} questions"
     levels = at.dataframe[0].value
     assert list(levels.iloc[:, 1]) == [stats["by_level"][k] for k in ("basic", "intermediate", "advanced")]
     assert "Débutant" in list(levels.iloc[:, 0])

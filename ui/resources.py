@@ -126,6 +126,18 @@ def quiz_keeper(settings: Settings | None = None):  # type: ignore[no-untyped-de
     return _quiz_keeper((settings or get_settings()).sqlalchemy_url)
 
 
+@st.cache_resource(show_spinner=False)
+def _preferences(database_url: str):  # type: ignore[no-untyped-def]
+    from storage.preferences import PreferenceStore
+
+    return PreferenceStore(database_url)
+
+
+def preferences(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """Choices kept on the server (a candidate's daily goal), shared by every app server."""
+    return _preferences((settings or get_settings()).sqlalchemy_url)
+
+
 def attempts(settings: Settings | None = None) -> AttemptStore:
     return attempt_store((settings or get_settings()).sqlalchemy_url)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -24,6 +26,19 @@ def clean_profile_name(raw: str | None) -> str:
 
 def current_profile() -> str:
     return clean_profile_name(st.session_state.get("profile"))
+
+
+def browser_zone() -> tzinfo:
+    """The candidate's time zone, as their browser reports it; the server's when it does not."""
+    name = st.context.timezone
+    try:
+        return ZoneInfo(name) if name else _server_zone()
+    except (ZoneInfoNotFoundError, ValueError):
+        return _server_zone()
+
+
+def _server_zone() -> tzinfo:
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 def effective_settings():  # type: ignore[no-untyped-def]
