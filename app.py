@@ -37,6 +37,7 @@ pages = {
         st.Page("pages/quiz.py", title=t("nav_quiz", lang), icon=":material/quiz:"),
         st.Page("pages/interview.py", title=t("nav_interview", lang), icon=":material/record_voice_over:"),
         st.Page("pages/ask.py", title=t("nav_ask", lang), icon=":material/forum:"),
+        st.Page("pages/read.py", title=t("nav_read", lang), icon=":material/menu_book:"),
         st.Page("pages/progress.py", title=t("nav_progress", lang), icon=":material/trending_up:"),
     ],
     t("nav_section_manage", lang): [

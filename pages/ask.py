@@ -5,6 +5,7 @@ import streamlit as st
 from interview.ask import ANSWER_TOKENS, CONTEXT_TOKENS, ChatMessage, answer_question, citation_label, cited_numbers
 from interview.prompting import without_images
 from ui.i18n import t
+from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
 from ui.resources import knowledge
 from ui.session import current_lang, effective_settings, grader_mode
@@ -33,8 +34,8 @@ def show_sources(hits: list, cited: list[int]) -> None:
     for number, hit in enumerate(hits, start=1):
         mark = f" · {t('ask_cited', lang)}" if number in cited else ""
         with st.expander(citation_label(number, hit) + mark):
-            st.caption(f"`{hit.source}`")
             st.markdown(safe_model_markdown(hit.text))
+            passage_link(hit.source, lang, heading=hit.heading_path, label=t("refs_read_in_context", lang))
 
 
 def show_message(message: ChatMessage) -> None:

@@ -11,6 +11,7 @@ from practice.quiz_state import ungraded_answer
 from ui.dispute import render_dispute
 from ui.grade_view import can_improve, passages_from, render_grade
 from ui.i18n import t
+from ui.reader import passage_link
 from ui.render import escape_markdown, render_attempts_side_by_side, render_references, show_grading
 from ui.resources import (
     attempts,
@@ -245,7 +246,8 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
         )
     if summary.to_read:
         st.markdown(f"**{t('quiz_to_read', lang)}**")
-        st.markdown("\n".join(f"- `{source}`" for source in summary.to_read))
+        for source in summary.to_read:
+            passage_link(source, lang)
     if st.button(t("quiz_new", lang), type="primary"):
         quiz_keeper(settings).close(quiz)
         st.session_state.quiz = None

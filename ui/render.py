@@ -64,13 +64,16 @@ def render_references(references: object | None, lang: str, *, error: str | None
     if not hits:
         st.caption(t("refs_none", lang))
         return
+    from ui.reader import passage_link  # imported here: the reader uses this module's escaping
+
     st.markdown(f"**{t('refs_excerpts', lang)}**")
     for position, hit in enumerate(hits, start=1):
         heading = f" › {hit.heading_path}" if hit.heading_path else ""
-        st.markdown(f"**[{position}] {escape_markdown(hit.title)}**{escape_markdown(heading)}  \n`{hit.source}`")
+        st.markdown(f"**[{position}] {escape_markdown(hit.title)}**{escape_markdown(heading)}")
         st.caption(hit.snippet)
         with st.expander(t("refs_open", lang)):
             st.markdown(safe_model_markdown(hit.text))
+        passage_link(hit.source, lang, heading=hit.heading_path, label=t("refs_read_in_context", lang))
 
 
 def show_grading(events, lang: str, title_key: str = "quiz_grading"):  # type: ignore[no-untyped-def]
