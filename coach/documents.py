@@ -47,6 +47,11 @@ def is_upload(settings: Settings, source: str) -> bool:
     return settings.uploads_dir.resolve() in path.resolve().parents
 
 
+def document_name(source: str) -> str:
+    """How the studio names a document: `fr/x.md` for the course, the file name for an upload, never a server path."""
+    return Path(source).name if Path(source).is_absolute() else source
+
+
 def remove_document(store, settings: Settings, source: str) -> bool:  # type: ignore[no-untyped-def]
     """Drop a document from the store, and its uploaded file so the next re-index does not bring it back.
 

@@ -148,3 +148,11 @@ def test_judge_eval_harness_takes_calibration_samples_as_entries(monkeypatch: py
     report = evaluate(calibration_samples([question]), {question.id: question}, get_settings())
     assert report.n == 3 and report.spearman == pytest.approx(1.0) and report.mae == pytest.approx(1.0)
     assert [row["source"] for row in report.rows] == [f"calibration:calib-question#{i}" for i in (1, 2, 3)]
+
+
+def test_the_studio_names_documents_without_server_paths() -> None:
+    from coach.documents import document_name
+
+    upload = get_settings().uploads_dir / "team notes.md"
+    assert document_name(str(upload)) == "team notes.md"
+    assert document_name("fr/rag-pipeline.md") == "fr/rag-pipeline.md"

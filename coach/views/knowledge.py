@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from coach.documents import is_upload, reindex, remove_document, save_uploads
+from coach.documents import document_name, is_upload, reindex, remove_document, save_uploads
 from config import Settings, get_settings
 from knowledge.documents import SUPPORTED_SUFFIXES
 from ui.i18n import t
@@ -49,6 +49,7 @@ def _upload(settings: Settings, lang: str) -> None:
     files = st.file_uploader(
         t("coach_kb_files", lang), accept_multiple_files=True, key="ck_files",
         type=[suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES],
+        max_upload_size=settings.max_upload_mb,  # the widget says the same limit as the help above
     )  # fmt: skip
     upload_col, index_col = st.columns(2)
     if upload_col.button(t("coach_kb_upload", lang), type="primary", disabled=not files, key="ck_upload"):
@@ -76,12 +77,16 @@ def _documents(settings: Settings, lang: str) -> None:
         return
     st.dataframe(
         pd.DataFrame(
-            [{"source": d.source, "title": d.title, "lang": d.language, "chunks": d.chunks,
-              "upload": is_upload(settings, d.source)} for d in documents]
+            [{t("coach_kb_col_document", lang): document_name(d.source), t("col_title", lang): d.title,
+              t("col_lang", lang): d.language, t("coach_kb_col_chunks", lang): d.chunks,
+              t("coach_kb_col_origin", lang): t("coach_kb_origin_upload" if is_upload(settings, d.source)
+                                                else "coach_kb_origin_course", lang)}
+             for d in documents]
         ),
         hide_index=True, width="stretch",
     )  # fmt: skip
-    st.selectbox(t("coach_kb_remove_choose", lang), [d.source for d in documents], key="ck_remove_source")
+    names = {d.source: f"{d.title} ({document_name(d.source)})" for d in documents}
+    st.selectbox(t("coach_kb_remove_choose", lang), list(names), key="ck_remove_source", format_func=names.get)
     st.caption(t("coach_kb_remove_help", lang))
     st.button(t("coach_kb_remove", lang), key="ck_remove", icon=":material/delete:", on_click=_remove,
               args=(settings, lang))  # fmt: skip
