@@ -131,8 +131,9 @@ def test_a_form_with_errors_lists_them_and_keeps_the_input(shipped_untouched: Pa
     at.button(key="cq_save").click().run()
     assert not at.exception
     text = errors(at)
-    assert "Not A Valid Id" in text and "lowercase letters" in text  # the id
-    assert text.count("is empty") >= 3  # prompt_en, reference_answer_en, rubric_0_en ...
+    assert "'Not A Valid Id' doit compter de 2 à 80 caractères" in text  # the id, in the UI's language
+    assert text.count("est vide") >= 3  # prompt_en, reference_answer_en, rubric_0_en ...
+    assert "List should" not in text and r"au moins 1 élément\(s\) requis" in text  # pydantic's wording too
     assert "Rubric item 1" in text or "Critère 1" in text  # each problem names its field
     assert at.text_input(key="cq_f_id").value == "Not A Valid Id"
     assert at.text_area(key="cq_f_prompt_fr").value == "Une question ?"

@@ -11,13 +11,14 @@ from pathlib import Path
 import streamlit as st
 
 from coach.forms import MAX_FOLLOW_UPS, MAX_RUBRIC_ITEMS, empty_values, fits_form, save_form, values_from_question
+from coach.messages import localize
 from config import Settings
 from question_bank.overlay import ADDED, EDITED, HIDDEN
 from question_bank.writer import free_copy_id
 from ui.i18n import t
 from ui.render import escape_markdown
 from ui.resources import coach_content, load_bank, reload_bank
-from ui.session import current_profile
+from ui.session import current_lang, current_profile
 
 NEW = ""  # the selectbox value for "a new question"
 FIELD = "cq_f_"
@@ -63,7 +64,7 @@ def _field_label(name: str, lang: str) -> str:
 
 def _show_problems(name: str) -> None:
     for message in st.session_state.get(PROBLEMS, {}).get(name, []):
-        st.error(escape_markdown(message), icon=":material/error:")
+        st.error(escape_markdown(localize(message, current_lang())), icon=":material/error:")
 
 
 def _save(settings: Settings, lang: str) -> None:
@@ -260,7 +261,8 @@ def render(settings: Settings, lang: str) -> None:
             st.markdown("\n".join(f"- {escape_markdown(str(p))}" for p in skipped))
     problems = st.session_state.get(PROBLEMS, {})
     if problems:
-        lines = [f"- **{_field_label(name, lang)}**: {escape_markdown(m)}" for name, ms in problems.items() for m in ms]
+        lines = [f"- **{_field_label(name, lang)}**: {escape_markdown(localize(m, lang))}"
+                 for name, ms in problems.items() for m in ms]  # fmt: skip
         st.error(t("coach_q_not_saved", lang, n=len(lines)) + "\n\n" + "\n".join(lines))
 
     form_col, preview_col = st.columns([3, 2], gap="large")

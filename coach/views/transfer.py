@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from coach.messages import localize
 from config import Settings
 from question_bank.transfer import (
     ImportRefused,
@@ -45,7 +46,8 @@ def _import(settings: Settings, lang: str) -> None:
     )  # fmt: skip
     if plan.problems:
         st.dataframe(
-            pd.DataFrame([{"row": p.row, "column": p.column, "message": p.message} for p in plan.problems]),
+            pd.DataFrame([{t("coach_import_col_row", lang): p.row, t("coach_import_col_column", lang): p.column,
+                           t("coach_import_col_problem", lang): localize(p.message, lang)} for p in plan.problems]),
             hide_index=True, width="stretch",
         )  # fmt: skip
     try:
