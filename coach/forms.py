@@ -39,13 +39,14 @@ def empty_values() -> FormValues:
     values: FormValues = {
         "id": "", "kind": "technical", "level": "intermediate", "topics": [], "origin": "", "origin_rank": "",
         "prompt_fr": "", "prompt_en": "", "reference_answer_fr": "", "reference_answer_en": "",
-        "rubric_count": 3, "follow_up_count": 0, "sources": [],
+        "rubric_count": 3, "follow_up_count": 0, "sources": [], "hint_fr": "", "hint_en": "",
     }  # fmt: skip
     for i in range(MAX_RUBRIC_ITEMS):
         values.update({f"rubric_{i}_id": "", f"rubric_{i}_weight": 1.0, f"rubric_{i}_fr": "", f"rubric_{i}_en": ""})
-        values[f"rubric_{i}_keywords"] = ""
+        # Not shown in the form but kept through an edit: an item's hint (the YAML or CSV sets it).
+        values.update({f"rubric_{i}_keywords": "", f"rubric_{i}_hint_fr": "", f"rubric_{i}_hint_en": ""})
     for i in range(MAX_FOLLOW_UPS):
-        values.update({f"follow_up_{i}_fr": "", f"follow_up_{i}_en": ""})
+        values.update({f"follow_up_{i}_fr": "", f"follow_up_{i}_en": "", f"follow_up_{i}_covers": ""})
     return values
 
 
@@ -71,8 +72,11 @@ def values_from_question(question: Question) -> FormValues:
         values.update({f"rubric_{i}_id": item.id, f"rubric_{i}_weight": float(item.weight)})
         values.update({f"rubric_{i}_fr": item.text.fr, f"rubric_{i}_en": item.text.en})
         values[f"rubric_{i}_keywords"] = "; ".join(item.keywords)
+        if item.hint:
+            values.update({f"rubric_{i}_hint_fr": item.hint.fr, f"rubric_{i}_hint_en": item.hint.en})
     for i, follow_up in enumerate(question.follow_ups[:MAX_FOLLOW_UPS]):
         values.update({f"follow_up_{i}_fr": follow_up.fr, f"follow_up_{i}_en": follow_up.en})
+        values[f"follow_up_{i}_covers"] = "; ".join(follow_up.covers)
     return values
 
 
@@ -106,15 +110,24 @@ def values_to_data(values: FormValues, problems: dict[str, list[str]]) -> dict:
             "weight": values.get(f"rubric_{i}_weight"),
             "text": {"fr": values.get(f"rubric_{i}_fr") or "", "en": values.get(f"rubric_{i}_en") or ""},
             "keywords": _split_list(values.get(f"rubric_{i}_keywords")),
+            **_optional_hint(values, f"rubric_{i}_"),
         }
         for i in range(min(rubric_count, MAX_RUBRIC_ITEMS))
     ]
     follow_up_count = int(values.get("follow_up_count") or 0)  # type: ignore[call-overload]
     data["follow_ups"] = [
-        {"fr": values.get(f"follow_up_{i}_fr") or "", "en": values.get(f"follow_up_{i}_en") or ""}
+        {"fr": values.get(f"follow_up_{i}_fr") or "", "en": values.get(f"follow_up_{i}_en") or "",
+         "covers": _split_list(values.get(f"follow_up_{i}_covers"))}
         for i in range(min(follow_up_count, MAX_FOLLOW_UPS))
-    ]
+    ]  # fmt: skip
+    data.update(_optional_hint(values))
     return data
+
+
+def _optional_hint(values: FormValues, prefix: str = "") -> dict:
+    """{"hint": {"fr": ..., "en": ...}} when either language of `<prefix>hint_*` is filled in, else nothing."""
+    fr, en = str(values.get(f"{prefix}hint_fr") or ""), str(values.get(f"{prefix}hint_en") or "")
+    return {"hint": {"fr": fr, "en": en}} if fr.strip() or en.strip() else {}
 
 
 def field_of(loc: tuple) -> str:
@@ -122,7 +135,7 @@ def field_of(loc: tuple) -> str:
     if not loc:
         return ""
     head = str(loc[0])
-    if head in ("prompt", "reference_answer") and len(loc) > 1:
+    if head in ("prompt", "reference_answer", "hint") and len(loc) > 1:
         return f"{head}_{loc[1]}"
     if head in ("rubric", "follow_ups") and len(loc) > 1 and isinstance(loc[1], int):
         prefix = "rubric" if head == "rubric" else "follow_up"

@@ -1,12 +1,14 @@
 """Which follow-up to ask, and how to nudge without giving the answer away.
 
 A human interviewer digs where the answer was thin: the rubric items the grade found missing
-(not met before partly met), the heaviest first, one per follow-up. When nothing important is
-missing, they go deeper with the question's own `follow_ups` from the bank instead.
+(not met before partly met), the heaviest first, one per follow-up. The question asked is always
+one of the question's own authored `follow_ups`: the one that addresses the missing item when the
+bank says so (`covers`) or its keywords show it, else the first one not asked yet. With an LLM, the
+persona may word its own probe on the missing item; the authored follow-up is its fallback.
 
-Without an LLM, a probe or a hint names the *topic* of a rubric item, never its content: the item's
-keywords that occur in its text (so they are in the interview's language), or failing that the
-item's first clause ("Describes the pipeline stages"), which says what to talk about, not what to say.
+A hint is written for the question (`hint` on the question or on a rubric item). Without one, the
+fallback names the *topic* of the missing item in plain words (its keywords that occur in its own
+text, so they are in the interview's language), never a fragment of the rubric's wording.
 """
 
 from __future__ import annotations
@@ -23,20 +25,28 @@ MAX_TOPIC_KEYWORDS = 3
 MAX_CLAUSE_CHARS = 90
 _CLAUSE_END = re.compile(r"\s[-–—]\s|\s\(|:\s|;\s|\.\s")
 _VERDICT_ORDER = {Verdict.not_met: 0, Verdict.partly_met: 1}
+_WORD = re.compile(r"[a-z0-9+#]+")
 
 
 @dataclass(frozen=True)
 class Probe:
-    """One follow-up: the rubric item it digs into, or a bank follow-up asked word for word."""
+    """One follow-up: an authored bank follow-up, and the rubric item it digs into when one is known.
+
+    `item_id` is the missing item the interviewer is after (a model persona words its probe on it);
+    `addresses_item` says whether the authored question itself is about that item, so a hint or an
+    "I don't know" on this follow-up can speak to it.
+    """
 
     item_id: str | None
-    point: str  # the rubric item's text (what a good answer covers), or the bank follow-up
-    topic: str  # what to talk about, safe to show the candidate
-    bank_index: int | None = None
+    question: str  # the authored follow-up, in the interview's language, asked word for word
+    bank_index: int
+    point: str = ""  # the missing item's rubric text: for the model persona only, never shown
+    addresses_item: bool = False
 
     @property
-    def from_bank(self) -> bool:
-        return self.bank_index is not None
+    def focus_item(self) -> str | None:
+        """The rubric item this follow-up is about, if the bank (or its keywords) says so."""
+        return self.item_id if self.addresses_item else None
 
 
 def first_clause(text: str) -> str:
@@ -55,8 +65,8 @@ def join_words(words: list[str], lang: str) -> str:
     return f"{', '.join(words[:-1])} {say('word_and', lang)} {words[-1]}"
 
 
-def topic_of(item: RubricItem, lang: str) -> str:
-    """The item's keywords found in its own text (in `lang`), in text order; else its first clause."""
+def keyword_topic(item: RubricItem, lang: str) -> str | None:
+    """The item's keywords found in its own text (in `lang`), in text order; None when none is there."""
     text = item.text.get(lang)
     folded_text = fold_accents(text).lower()
     found: list[tuple[int, str]] = []
@@ -66,7 +76,40 @@ def topic_of(item: RubricItem, lang: str) -> str:
             found.append((position, keyword))
     if found:
         return join_words([k for _, k in sorted(found)[:MAX_TOPIC_KEYWORDS]], lang)
-    return first_clause(text)
+    return None
+
+
+def topic_of(item: RubricItem, lang: str) -> str:
+    """What an item is about: its keyword topic, else its first clause (for a model's context only)."""
+    return keyword_topic(item, lang) or first_clause(item.text.get(lang))
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case, accent-folded words with a plural 's' removed: 'Outils' and 'outil' match."""
+    words = _WORD.findall(fold_accents(text).lower())
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words]
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    size = len(needle)
+    return bool(size) and any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+
+
+def keyword_hits(item: RubricItem, text: str) -> int:
+    """How many of the item's keywords occur in `text` as whole words."""
+    words = words_of(text)
+    return sum(_contains(words, words_of(keyword)) for keyword in item.keywords)
+
+
+def follow_up_items(question: Question, index: int) -> set[str]:
+    """The rubric items a follow-up addresses: its `covers` if written, else the item(s) its keywords match best."""
+    follow_up = question.follow_ups[index]
+    if follow_up.covers:
+        return set(follow_up.covers)
+    text = f"{follow_up.fr}\n{follow_up.en}"
+    hits = {item.id: keyword_hits(item, text) for item in question.rubric}
+    best = max(hits.values(), default=0)
+    return {item_id for item_id, count in hits.items() if count == best} if best > 0 else set()
 
 
 def missing_items(question: Question, grade: Grade | None) -> list[RubricItem]:
@@ -91,15 +134,25 @@ def choose_probe(
     probed_items: set[str] | frozenset[str] = frozenset(),
     used_bank: set[int] | frozenset[int] = frozenset(),
 ) -> Probe | None:
-    """The next follow-up: the heaviest missing item not yet probed; else an unused bank follow-up."""
-    for item in missing_items(question, grade):
-        if item.id not in probed_items:
-            return Probe(item_id=item.id, point=item.text.get(lang), topic=topic_of(item, lang))
-    for index, follow_up in enumerate(question.follow_ups):
-        if index not in used_bank:
-            text = follow_up.get(lang)
-            return Probe(item_id=None, point=text, topic=text, bank_index=index)
-    return None
+    """The next follow-up, always an unused authored one (None when all were asked).
+
+    First choice: an authored follow-up that addresses a missing item (heaviest missing first).
+    Else the first unused follow-up, still aimed (for a model persona) at the heaviest missing item.
+    """
+    unused = [i for i in range(len(question.follow_ups)) if i not in used_bank]
+    if not unused:
+        return None
+    missing = [item for item in missing_items(question, grade) if item.id not in probed_items]
+    for item in missing:
+        for index in unused:
+            if item.id in follow_up_items(question, index):
+                return Probe(item.id, question.follow_ups[index].get(lang), index, item.text.get(lang), True)
+    index = unused[0]
+    text = question.follow_ups[index].get(lang)
+    if missing:
+        return Probe(missing[0].id, text, index, missing[0].text.get(lang), False)
+    covered = sorted(follow_up_items(question, index))
+    return Probe(covered[0] if len(covered) == 1 else None, text, index, "", len(covered) == 1)
 
 
 def hint_item(question: Question, grade: Grade | None, hinted: set[str] | frozenset[str]) -> RubricItem | None:

@@ -23,6 +23,22 @@ def phrase(key: str, lang: str, variant: int = 0, **values: object) -> str:
     return say(key, lang, variant, **values)
 
 
+def plural_variant(n: float, lang: str) -> int:
+    """0 for the singular, 1 for the plural: French counts 0 and 1 as singular, English only 1."""
+    return 0 if (abs(n) < 2 if lang == "fr" else n == 1) else 1
+
+
+def counted(key: str, lang: str, n: int) -> str:
+    """A count with its noun, from a `[singular, plural]` entry: "1 question", "2 questions"."""
+    return say(key, lang, plural_variant(n, lang), n=n)
+
+
+def lower_first(text: str) -> str:
+    """'Think about X' -> 'think about X', to follow "A hint:"; acronyms ('RAG ...') stay as written."""
+    text = text.strip()
+    return text[0].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
+
+
 def content_text(content: object) -> str:
     """The text of a LangChain message chunk, whether its content is a string or a list of parts."""
     if isinstance(content, str):

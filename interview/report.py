@@ -3,6 +3,11 @@
 Built from the saved grades (the judge's, or the embedded grader's when no model answered); a grade
 that failed falls back to the triage grade so the report is never empty. Evidence quotes are the
 quotes each rubric verdict was based on, so a strength or a gap always points at what was said.
+
+What was covered is read over every grade of the question (the first answer's and the cumulative
+ones after follow-ups), keeping each rubric item's best verdict: a point an answer was credited
+with is a strength, never also a gap. A point named by the rubric is shown in the interview's
+language, in the rubric's words.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from pathlib import Path
 
 from core import i18n
 from evaluators.grade import Grade, Verdict
+from interview.explain import passage
 from interview.plan import label
-from interview.prompting import phrase
+from interview.prompting import counted, phrase
 from interview.session import Exchange, InterviewSession, QuestionRun, Turn
 
 WEAK_BELOW = 7.0
@@ -85,15 +91,33 @@ def _graded(run: QuestionRun) -> list[Grade]:
 
 
 def document_title(source: str, corpus_dir: Path | None) -> str:
-    """The title of a corpus document (its front matter or first heading); the path if unreadable."""
-    if corpus_dir is not None:
-        from knowledge.documents import DocumentError, read_document
+    """The title of a corpus document (its first heading); a readable name made from the path if unreadable."""
+    return passage(source, corpus_dir).title
 
-        try:
-            return read_document(corpus_dir / source, source, max_bytes=5_000_000).title
-        except (DocumentError, OSError):
-            pass
-    return source
+
+_RANK = {Verdict.not_met: 0, Verdict.partly_met: 1, Verdict.met: 2}
+
+
+def covered_points(run: QuestionRun, lang: str) -> list[tuple[str, Verdict, tuple[str, ...]]]:
+    """Each rubric item's best verdict over the question's grades, with the quotes that earned it.
+
+    A "met" whose quotes were rejected earned no credit, but the point was talked about: it counts
+    as partly covered, never as "not covered".
+    """
+    texts = {item.id: item.text.get(lang) for item in run.question.rubric}
+    best: dict[str, tuple[Verdict, tuple[str, ...]]] = {}
+    for grade in _graded(run):
+        for criterion in grade.criteria:
+            if criterion.evidence_ok:
+                verdict, quotes = criterion.verdict, tuple(criterion.evidence)
+            else:
+                verdict, quotes = (Verdict.partly_met if criterion.verdict == Verdict.met else Verdict.not_met), ()
+            known = best.get(criterion.id)
+            if known is None or _RANK[verdict] > _RANK[known[0]] or (verdict == known[0] and quotes and not known[1]):
+                best[criterion.id] = (verdict, quotes)
+            texts.setdefault(criterion.id, criterion.text)
+    order = [item.id for item in run.question.rubric] + [i for i in best if i not in texts]
+    return [(texts[i], best[i][0], best[i][1]) for i in dict.fromkeys(order) if i in best]
 
 
 def build_report(
@@ -116,10 +140,8 @@ def build_report(
             )
         )  # fmt: skip
         if final is not None:
-            for criterion in final.criteria:
-                verdict = criterion.verdict if criterion.evidence_ok else Verdict.not_met
-                quotes = tuple(criterion.evidence) if criterion.evidence_ok else ()
-                evidence = Evidence(run.number, criterion.text, verdict.value, quotes)
+            for point, verdict, quotes in covered_points(run, lang):
+                evidence = Evidence(run.number, point, verdict.value, quotes)
                 (strengths if verdict == Verdict.met else gaps).append(evidence)
             gaps += [Evidence(run.number, m, "misconception") for m in final.misconceptions]
         if final is None or final.score < WEAK_BELOW or run.status != "answered":
@@ -169,20 +191,26 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True) -> str:
     average = report.average
     lines += ["", f"**{say('report_average', score=average) if average is not None else say('report_no_score')}**"]
     lines += ["", f"## {say('report_per_question')}", ""]
-    lines += [f"| # | Question | {say('report_first')} | {say('report_final')} | |", "|---|---|---|---|---|"]
+    header = (say("report_question"), say("report_first"), say("report_final"), say("report_notes"))
+    lines += ["| # | " + " | ".join(header) + " |", "|---|---|---|---|---|"]
     for q in report.questions:
         notes = [say(f"report_status_{q.status}")]
         if q.follow_ups:
-            notes.append(say("report_follow_ups", n=q.follow_ups))
+            notes.append(counted("report_follow_ups", lang, q.follow_ups))
         if q.hints:
-            notes.append(say("report_hints", n=q.hints))
+            notes.append(counted("report_hints", lang, q.hints))
         scores = f"{_score(q.first_score)} | {_score(q.final_score)}"
         lines.append(f"| {q.number} | {escape_md(q.prompt)} | {scores} | {', '.join(notes)} |")
-    for title, items in ((say("report_strengths"), report.strengths), (say("report_gaps"), report.gaps)):
+    answered = any(q.final_score is not None for q in report.questions)
+    sections = (
+        (say("report_strengths"), report.strengths, say("report_no_strengths") if answered else say("report_none")),
+        (say("report_gaps"), report.gaps, say("report_no_gaps") if answered else say("report_none")),
+    )
+    for title, items, empty in sections:
         lines += ["", f"## {title}", ""]
-        lines += [_evidence_line(e, say, lang) for e in items] or [say("report_none")]
+        lines += [_evidence_line(e, say, lang) for e in items] or [empty]
     lines += ["", f"## {say('report_reading')}", ""]
-    lines += [f"- {escape_md(r.title)} — `{r.source}`" for r in report.reading] or [say("report_none")]
+    lines += [f"- {escape_md(r.title)} — `{r.source}`" for r in report.reading] or [say("report_no_reading")]
     if transcript and report.transcript:
         lines += ["", f"## {say('report_transcript')}", ""]
         for turn in report.transcript:

@@ -12,6 +12,10 @@ spaced repetition while covering one point. The cumulative attempt stands on its
 it later from the Progress page means the same thing, and its score is what the candidate showed
 on the question by the end of the exchange. A probed point answered "I don't know" adds nothing to
 grade, so it saves no new attempt and stays a gap in the report.
+
+Without an LLM the interviewer still helps: follow-ups are the bank's authored ones, hints are the
+ones written for the question (a plain-words fallback otherwise), and "I don't know" is answered
+with the missing key point in two or three sentences and the passage of the course to read.
 """
 
 from __future__ import annotations
@@ -19,15 +23,19 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from evaluators.grade import Grade
-from interview.followups import Probe, choose_probe, first_clause, hint_item, topic_of
+from interview.explain import explanation, passage, source_for
+from interview.followups import Probe, choose_probe, hint_item, keyword_topic, missing_items
 from interview.grading import GradingRunner, PendingGrade
 from interview.intents import Intent, detect_intent
 from interview.interviewer import Interviewer, Utterance
 from interview.plan import InterviewConfig, label
+from interview.prompting import counted, lower_first
 from practice.grading import Submission
 from question_bank import Question
+from question_bank.model import Kind, RubricItem
 
 MAX_HINTS_PER_QUESTION = 2
 
@@ -56,6 +64,7 @@ class QuestionRun:
     exchanges: list[Exchange] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     hinted_items: list[str] = field(default_factory=list)
+    question_hint_given: bool = False
     status: str = "asking"  # "asking" | "answered" | "dont_know" | "skipped"
 
     @property
@@ -96,6 +105,7 @@ class InterviewSession:
         profile: str,
         interviewer: Interviewer,
         runner: GradingRunner,
+        corpus_dir: Path | None = None,
     ):
         if not questions:
             raise ValueError("an interview needs at least one question: none matches this level and focus")
@@ -106,6 +116,7 @@ class InterviewSession:
         self.profile = profile
         self.interviewer = interviewer
         self.runner = runner
+        self.corpus_dir = corpus_dir if corpus_dir is not None else getattr(runner.settings, "corpus_dir", None)
         self.runs: list[QuestionRun] = []
         self.transcript: list[Turn] = []
         self.pending: Utterance | None = None
@@ -147,6 +158,7 @@ class InterviewSession:
             level=label(self.config.level, self.lang),
             focus=label(self.config.focus, self.lang),
             count=len(self.questions),
+            questions=counted("question_count", self.lang, len(self.questions)),
         )
         return self._ask_question([self.interviewer.model_or_template("opening", opening)])
 
@@ -183,7 +195,7 @@ class InterviewSession:
                 run.status = "dont_know"
                 exchange.graded_text = exchange.answer
                 exchange.pending = self.runner.submit(self._submission(run, exchange), grader="embedded")
-            return self._next_question(self.interviewer.say("dont_know", self._messages))
+            return self._next_question(self._teach(run, exchange))
         exchange.outcome = "answered"
         if exchange.kind == "main":
             run.status = "answered"
@@ -212,7 +224,7 @@ class InterviewSession:
                 exchange.triage,
                 self.lang,
                 probed_items={e.probe.item_id for e in run.follow_ups if e.probe and e.probe.item_id},
-                used_bank={e.probe.bank_index for e in run.follow_ups if e.probe and e.probe.from_bank},
+                used_bank={e.probe.bank_index for e in run.follow_ups if e.probe},
             )
         if probe is None:
             transition = self.interviewer.say("transition", self._messages)
@@ -221,11 +233,9 @@ class InterviewSession:
                     "transition", transition, question=run.question.prompt_in(self.lang), answer=exchange.answer or ""
                 )
             )
-        if probe.from_bank:
-            asked = self.interviewer.say("bank_follow_up", self._messages, question=probe.point)
-            part: object = asked
-        else:
-            asked = self.interviewer.say("probe", self._messages, topic=probe.topic)
+        asked = self.interviewer.say("bank_follow_up", self._messages, question=probe.question)
+        part: object = asked
+        if self.interviewer.uses_model and probe.item_id is not None:  # the persona words its own probe
             part = self.interviewer.model_or_template(
                 "probe", asked, question=run.question.prompt_in(self.lang), point=probe.point,
                 answer=run.cumulative_answer,
@@ -233,24 +243,62 @@ class InterviewSession:
         run.exchanges.append(Exchange(kind="follow_up", asked=asked, probe=probe))
         return self._utter([part])
 
+    def _item(self, run: QuestionRun, item_id: str | None) -> RubricItem | None:
+        return next((i for i in run.question.rubric if i.id == item_id), None)
+
     def _hint(self, run: QuestionRun, exchange: Exchange) -> Utterance:
+        """A nudge, at most two a question: an authored hint first, else the topic in plain words."""
         say = self.interviewer.say
-        topic: str | None = None
-        item = None
-        if len(run.hints) < MAX_HINTS_PER_QUESTION:
-            if exchange.probe is not None and exchange.probe.item_id is not None:
-                item = next(i for i in run.question.rubric if i.id == exchange.probe.item_id)
-                clause = first_clause(item.text.get(self.lang))
-                topic = clause if clause != exchange.probe.topic and item.id not in run.hinted_items else None
-            else:
-                item = hint_item(run.question, run.latest_triage, set(run.hinted_items))
-                topic = topic_of(item, self.lang) if item is not None else None
-        if topic is None or item is None:
+        if len(run.hints) >= MAX_HINTS_PER_QUESTION:
             return self._utter([say("no_more_hints")])
-        hint = say("hint", len(run.hints), topic=topic)
+        question = run.question
+        focus = self._item(run, exchange.probe.focus_item) if exchange.probe is not None else None
+        item = focus or hint_item(question, run.latest_triage, set(run.hinted_items))
+        variant = len(run.hints)
+        authored = None
+        if item is not None and item.hint is not None and item.id not in run.hinted_items:
+            authored = item.hint.get(self.lang)
+        elif focus is None and question.hint is not None and not run.question_hint_given:
+            authored = question.hint.get(self.lang)
+            run.question_hint_given = True
+            item = None  # the question's hint is about no single item: the next hint may name one
+        if authored is not None:
+            hint = say("hint", variant, hint=lower_first(authored))
+        elif item is None or item.id in run.hinted_items:
+            return self._utter([say("no_more_hints")])
+        else:
+            topic = keyword_topic(item, self.lang)
+            hint = say("hint_topic", variant, topic=topic) if topic else say("hint_generic", variant)
         run.hints.append(hint)
-        run.hinted_items.append(item.id)
+        if item is not None:
+            run.hinted_items.append(item.id)
         return self._utter([hint])
+
+    def _teach(self, run: QuestionRun, exchange: Exchange) -> str:
+        """After "I don't know": the missing key point in a few sentences, and where to read about it."""
+        say = self.interviewer.say
+        question = run.question
+        item = self._item(run, exchange.probe.focus_item) if exchange.probe is not None else None
+        if item is None and exchange.kind == "follow_up":
+            item = next(iter(missing_items(question, run.latest_triage)), None)
+        if item is None:
+            item = max(question.rubric, key=lambda i: i.weight)
+        if question.kind == Kind.behavioral and question.hint is not None:
+            # The reference answer of a behavioral question is someone else's story: say what to tell instead.
+            parts = [say("dont_know_behavioral", self._messages, explanation=question.hint.get(self.lang))]
+        else:
+            point = explanation(question, item, self.lang)
+            if not point:
+                return say("dont_know", self._messages)
+            parts = [say("dont_know_teach", self._messages, explanation=point)]
+        source = source_for(question, self.lang)
+        if source is not None:
+            where = passage(source, self.corpus_dir, item, self.lang)
+            if where.section:
+                parts.append(say("dont_know_read_section", title=where.title, section=where.section))
+            else:
+                parts.append(say("dont_know_read", title=where.title))
+        return " ".join(parts)
 
     def _ask_question(self, lead: list) -> Utterance:
         number = len(self.runs) + 1

@@ -14,13 +14,14 @@ from question_bank.model import Question
 
 COLUMNS = [
     "id", "kind", "level", "topics", "origin", "origin_rank", "prompt_fr", "prompt_en",
-    "reference_answer_fr", "reference_answer_en", "rubric", "follow_ups", "sources", "calibration",
+    "reference_answer_fr", "reference_answer_en", "rubric", "follow_ups", "hint_fr", "hint_en", "sources",
+    "calibration",
 ]  # fmt: skip
 REQUIRED_COLUMNS = [
     "id", "kind", "level", "topics", "prompt_fr", "prompt_en", "reference_answer_fr", "reference_answer_en", "rubric",
 ]  # fmt: skip
-RUBRIC_FIELDS = "id | weight | text_fr | text_en | keywords"
-FOLLOW_UP_FIELDS = "text_fr | text_en"
+RUBRIC_FIELDS = "id | weight | text_fr | text_en | keywords | hint_fr | hint_en"  # keywords and hints optional
+FOLLOW_UP_FIELDS = "text_fr | text_en | covers"  # covers optional: rubric ids, `;`-separated
 CALIBRATION_FIELDS = "lang | expected_score | answer"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPES = {"\\": "\\\\", "|": "\\|", ";": "\\;", "\n": "\\n"}
@@ -108,20 +109,26 @@ def flat_text_fields(question: Question) -> dict[str, str]:
         "prompt_en": question.prompt.en,
         "reference_answer_fr": question.reference_answer.fr,
         "reference_answer_en": question.reference_answer.en,
+        "hint_fr": question.hint.fr if question.hint else "",
+        "hint_en": question.hint.en if question.hint else "",
     }
 
 
 def question_to_row(question: Question) -> dict[str, str]:
     rubric_lines = [
         " | ".join([item.id, _number_text(item.weight), escape_cell_text(item.text.fr),
-                    escape_cell_text(item.text.en), _join_list(item.keywords)])
+                    escape_cell_text(item.text.en), _join_list(item.keywords),
+                    *([escape_cell_text(item.hint.fr), escape_cell_text(item.hint.en)] if item.hint else [])])
         for item in question.rubric
     ]  # fmt: skip
     return {
         **flat_text_fields(question),
         "topics": _join_list(question.topics),
         "rubric": "\n".join(rubric_lines),
-        "follow_ups": "\n".join(f"{escape_cell_text(f.fr)} | {escape_cell_text(f.en)}" for f in question.follow_ups),
+        "follow_ups": "\n".join(
+            f"{escape_cell_text(f.fr)} | {escape_cell_text(f.en)}" + (f" | {_join_list(f.covers)}" if f.covers else "")
+            for f in question.follow_ups
+        ),
         "sources": _join_list(question.sources),
         "calibration": "\n".join(
             f"{s.lang} | {_number_text(s.expected_score)} | {escape_cell_text(s.answer.strip())}"
@@ -180,19 +187,26 @@ def row_to_data(row: dict[str, str], row_number: int, problems: list[RowProblem]
     data["prompt"] = {"fr": cell["prompt_fr"], "en": cell["prompt_en"]}
     data["reference_answer"] = {"fr": cell["reference_answer_fr"], "en": cell["reference_answer_en"]}
     rubric = []
-    for number, fields in _parse_items(cell["rubric"], "rubric", RUBRIC_FIELDS, (4, 5), row_number, problems):
+    for number, fields in _parse_items(cell["rubric"], "rubric", RUBRIC_FIELDS, (4, 5, 7), row_number, problems):
         weight = _number_or_problem(_unescape(fields[1]), row_number, "rubric", f"item {number} weight", problems)
         item = {
             "id": _unescape(fields[0]),
             "weight": weight,
             "text": {"fr": _unescape(fields[2]), "en": _unescape(fields[3])},
         }
-        if len(fields) == 5:
+        if len(fields) >= 5:
             item["keywords"] = _list_cell(fields[4])
+        if len(fields) == 7:
+            item["hint"] = {"fr": _unescape(fields[5]), "en": _unescape(fields[6])}
         rubric.append(item)
     data["rubric"] = rubric
-    follow_ups = _parse_items(cell["follow_ups"], "follow_ups", FOLLOW_UP_FIELDS, (2,), row_number, problems)
-    data["follow_ups"] = [{"fr": _unescape(f[0]), "en": _unescape(f[1])} for _, f in follow_ups]
+    follow_ups = _parse_items(cell["follow_ups"], "follow_ups", FOLLOW_UP_FIELDS, (2, 3), row_number, problems)
+    data["follow_ups"] = [
+        {"fr": _unescape(f[0]), "en": _unescape(f[1]), **({"covers": _list_cell(f[2])} if len(f) == 3 else {})}
+        for _, f in follow_ups
+    ]
+    if cell["hint_fr"].strip() or cell["hint_en"].strip():
+        data["hint"] = {"fr": cell["hint_fr"], "en": cell["hint_en"]}
     data["sources"] = _list_cell(cell["sources"])
     samples = []
     for number, fields in _parse_items(

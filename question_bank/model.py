@@ -61,6 +61,9 @@ class RubricItem(BaseModel):
     weight: float = Field(description="Relative importance, in (0, 10].")
     text: Localized
     keywords: list[str] = Field(default_factory=list)
+    hint: Localized | None = Field(
+        default=None, description="Optional: a nudge toward this point for the mock interview, never its answer."
+    )
 
     @field_validator("id")
     @classmethod
@@ -83,6 +86,12 @@ class RubricItem(BaseModel):
         if math.isnan(value) or math.isinf(value) or value <= 0 or value > MAX_WEIGHT:
             raise ValueError(f"weight {value} must be a number greater than 0 and at most 10")
         return value
+
+
+class FollowUp(Localized):
+    """A question an interviewer asks next; `covers` optionally names the rubric items it digs into."""
+
+    covers: list[str] = Field(default_factory=list)
 
 
 RubricVerdict = Literal["met", "partly_met", "not_met"]
@@ -118,7 +127,12 @@ class Question(BaseModel):
     prompt: Localized
     reference_answer: Localized
     rubric: list[RubricItem]
-    follow_ups: list[Localized] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    hint: Localized | None = Field(
+        default=None,
+        description="Optional: a nudge written for this question (what to think about, not the answer), "
+        "given first when a candidate asks the mock interviewer for a hint.",
+    )
     sources: list[str] = Field(default_factory=list)
     calibration: list[CalibrationSample] = Field(default_factory=list)
 
@@ -139,6 +153,10 @@ class Question(BaseModel):
             raise ValueError(f"rubric item ids repeat: {', '.join(duplicates)}")
         if self.origin_rank is not None and not self.origin:
             raise ValueError("origin_rank is set without an origin")
+        for number, follow_up in enumerate(self.follow_ups, start=1):
+            unknown = sorted(set(follow_up.covers) - set(ids))
+            if unknown:
+                raise ValueError(f"follow-up {number} covers unknown rubric ids: {', '.join(unknown)}")
         for number, sample in enumerate(self.calibration, start=1):
             unknown = sorted(set(sample.verdicts) - set(ids))
             if unknown:

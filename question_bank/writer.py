@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from question_bank.loader import BankProblem, _read_question_file, parse_yaml_text
-from question_bank.model import CalibrationSample, Localized, Question, RubricItem
+from question_bank.model import CalibrationSample, FollowUp, Localized, Question, RubricItem
 
 NO_WRAP_WIDTH = 1_000_000  # PyYAML folds long plain lines at `width`: never, here
 
@@ -81,6 +81,15 @@ def _rubric_item(item: RubricItem) -> dict:
     data: dict = {"id": item.id, "weight": _number(item.weight), "text": _localized(item.text)}
     if item.keywords:
         data["keywords"] = _FlowList(item.keywords)
+    if item.hint is not None:
+        data["hint"] = _localized(item.hint)
+    return data
+
+
+def _follow_up(follow_up: FollowUp) -> dict:
+    data = _localized(follow_up)
+    if follow_up.covers:
+        data["covers"] = _FlowList(follow_up.covers)
     return data
 
 
@@ -107,7 +116,9 @@ def question_to_data(question: Question) -> dict:
     data["reference_answer"] = _localized(question.reference_answer)
     data["rubric"] = [_rubric_item(item) for item in question.rubric]
     if question.follow_ups:
-        data["follow_ups"] = [_localized(f) for f in question.follow_ups]
+        data["follow_ups"] = [_follow_up(f) for f in question.follow_ups]
+    if question.hint is not None:
+        data["hint"] = _localized(question.hint)
     if question.sources:
         data["sources"] = list(question.sources)
     if question.calibration:

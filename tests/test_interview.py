@@ -50,11 +50,18 @@ RAG = make_question(
                   "en": "Evaluates retrieval (recall) and generation (faithfulness) separately."}},
     ],
     follow_ups=[{"fr": "Avec un million de tokens de contexte, le RAG sert-il encore ?",
-                 "en": "With a one-million-token context window, is RAG still useful?"}],
+                 "en": "With a one-million-token context window, is RAG still useful?"},
+                {"fr": "Comment mesureriez-vous la qualité de la recherche indépendamment de celle de la génération ?",
+                 "en": "How would you measure retrieval quality independently of generation quality?",
+                 "covers": ["evaluation"]},  # linked by the bank
+                {"fr": "Quelle taille de morceau choisiriez-vous pour des contrats juridiques ?",
+                 "en": "Which chunk size would you pick for legal contracts?"}],  # linked by its keyword
     sources=["fr/rag-pipeline.md", "en/rag-pipeline.md"],
 )  # fmt: skip
 AGENTS = make_question("agents-interview", topics=["agents"], sources=["en/agents-fundamentals.md"])
-ONE_POINT = {**RAG, "id": "rag-one-point", "rubric": RAG["rubric"][1:2]}
+ONE_POINT = {**RAG, "id": "rag-one-point", "rubric": RAG["rubric"][1:2], "follow_ups": RAG["follow_ups"][:1]}
+RUBRIC_TEXTS = [item["text"][lang] for item in RAG["rubric"] for lang in ("fr", "en")]
+QUOTE_MARKS = ("«", "»", "“", "”")
 BANK = bank_of(RAG, AGENTS, ONE_POINT)
 DEFINITION_ANSWER = (
     "RAG retrieves relevant passages from a knowledge base and injects them into the prompt of the LLM, "
@@ -142,20 +149,28 @@ def grade_with(verdicts: dict[str, Verdict], evidence_ok: dict[str, bool] | None
     return Grade(score=0, grader="embedded", criteria=criteria)
 
 
-def test_probes_follow_the_heaviest_missing_point_then_the_bank() -> None:
+def test_probes_are_authored_follow_ups_aimed_at_the_heaviest_missing_point() -> None:
     question = BANK.get("rag-interview")
     partly = grade_with({"definition": Verdict.not_met, "chunking": Verdict.partly_met, "evaluation": Verdict.not_met})
-    assert choose_probe(question, partly, "en").item_id == "chunking"  # weight 3 beats not-met weight 2
-    assert choose_probe(question, partly, "en", probed_items={"chunking"}).item_id == "evaluation"
+    probe = choose_probe(question, partly, "en")  # weight 3 beats not-met weight 2; follow-up 2 says "chunk"
+    assert (probe.item_id, probe.bank_index, probe.addresses_item) == ("chunking", 2, True)
+    assert probe.question == question.follow_ups[2].en
+    probe = choose_probe(question, partly, "fr", probed_items={"chunking"}, used_bank={2})
+    assert (probe.item_id, probe.bank_index, probe.question) == ("evaluation", 1, question.follow_ups[1].fr)  # covers
     tie = grade_with({"definition": Verdict.met, "chunking": Verdict.met, "evaluation": Verdict.partly_met})
-    assert choose_probe(question, tie, "en").item_id == "evaluation"
+    assert choose_probe(question, tie, "en").bank_index == 1
     rejected = grade_with({"definition": Verdict.met, "chunking": Verdict.met, "evaluation": Verdict.met},
                           evidence_ok={"chunking": False})  # fmt: skip
     assert choose_probe(question, rejected, "en").item_id == "chunking"  # credit refused = still missing
+    only_definition = grade_with({"definition": Verdict.not_met, "chunking": Verdict.met, "evaluation": Verdict.met})
+    probe = choose_probe(question, only_definition, "en")  # no follow-up is about it: the first unused one
+    assert (probe.bank_index, probe.item_id, probe.focus_item) == (0, "definition", None)
     everything = grade_with({"definition": Verdict.met, "chunking": Verdict.met, "evaluation": Verdict.met})
-    bank_probe = choose_probe(question, everything, "fr")
-    assert bank_probe.from_bank and bank_probe.point == question.follow_ups[0].fr
-    assert choose_probe(question, everything, "fr", used_bank={0}) is None
+    assert choose_probe(question, everything, "fr").question == question.follow_ups[0].fr
+    assert choose_probe(question, everything, "fr", used_bank={0, 1, 2}) is None
+    for grade in (partly, tie, rejected, only_definition, everything):
+        asked = choose_probe(question, grade, "en").question
+        assert asked in [f.en for f in question.follow_ups] and asked not in RUBRIC_TEXTS
 
 
 def test_probe_topics_name_the_point_without_its_content() -> None:
@@ -178,11 +193,14 @@ def test_follow_ups_dig_into_missing_points_at_most_twice_and_are_saved(stores) 
     triage = run.exchanges[0].triage
     not_met = {c.id for c in triage.criteria if c.verdict != Verdict.met}
     assert probe.item_id == "chunking" and "chunking" in not_met
-    assert probe.topic in first and RAG["rubric"][1]["text"]["en"] not in first  # a nudge, not the answer
+    assert RAG["follow_ups"][2]["en"] in first  # the bank's own follow-up on the missing point
+    assert not any(text in first for text in RUBRIC_TEXTS) and not any(mark in first for mark in QUOTE_MARKS)
     second = session.reply(CHUNKING_ANSWER).text()
-    assert run.follow_ups[1].probe.item_id == "evaluation" and "recall and faithfulness" in second
-    third = session.reply("I'm not sure.").text()  # "I don't know" to a probe: move on to the next question
+    assert run.follow_ups[1].probe.item_id == "evaluation" and RAG["follow_ups"][1]["en"] in second
+    third = session.reply("I'm not sure.").text()  # "I don't know" to a probe: teach it, then the next question
     assert len(run.follow_ups) == 2 and AGENTS["prompt"]["en"] in third and len(session.runs) == 2
+    assert "Retrieval is evaluated by recall, and generation by faithfulness." in third  # the probed point
+    assert "The RAG pipeline end to end" in third and "rag-pipeline.md" not in third
     assert session.wait_for_grades(timeout=120)
 
     store, scheduler = stores
@@ -207,13 +225,14 @@ def test_no_follow_ups_when_disabled_and_bank_follow_up_after_a_complete_answer(
     assert RAG["follow_ups"][0]["en"] in follow_up  # nothing missing: dig deeper with the bank's follow-up
 
 
-def test_hints_nudge_heaviest_points_first_and_run_out(stores) -> None:  # type: ignore[no-untyped-def]
+def test_without_an_authored_hint_the_fallback_names_topics_in_plain_words(stores) -> None:  # type: ignore[no-untyped-def]
     session = new_session(stores, lang="fr")
     session.start().text()
     first = session.reply("", Intent.hint).text()
-    assert "chunking" in first and RAG["rubric"][1]["text"]["fr"] not in first
+    assert "chunking" in first and not any(text in first for text in RUBRIC_TEXTS)
+    assert not any(mark in first for mark in QUOTE_MARKS)  # no rubric fragment in guillemets
     second = session.reply("un indice ?").text()
-    assert "rappel" in second
+    assert "rappel" in second and not any(mark in second for mark in QUOTE_MARKS)
     assert session.reply("indice").text() == phrase("no_more_hints", "fr")
     assert session.runs[0].hints and len(session.runs[0].hints) == 2
     assert next(t.text for t in session.transcript if t.role == "candidate") == phrase("said_hint", "fr")
@@ -226,6 +245,9 @@ def test_dont_know_is_saved_as_a_zero_and_skip_saves_nothing(stores) -> None:  #
     session.start().text()
     moved_on = session.reply("I don't know").text()
     assert AGENTS["prompt"]["en"] in moved_on and not session.runs[0].follow_ups
+    # It teaches the heaviest point (chunking) from the reference answer, and names the passage to read.
+    assert "Documents are split into chunks before computing embeddings." in moved_on
+    assert "“The RAG pipeline end to end”" in moved_on and "rag-pipeline.md" not in moved_on
     assert session.runs[0].status == "dont_know"
     closing = session.reply("", Intent.skip).text()
     assert session.finished and not session.ended_early and phrase("closing", "en") in closing
@@ -280,8 +302,8 @@ def test_a_failing_model_falls_back_to_templates_and_is_not_called_again(stores)
     assert opening.startswith("Bonjour et bienvenue") and RAG["prompt"]["fr"] in opening
     assert session.interviewer.model_failed and not session.interviewer.uses_model
     probe = session.reply(DEFINITION_ANSWER).text()
-    topic = "découpe, chunking et embeddings"
-    assert probe in {phrase("probe", "fr", variant, topic=topic) for variant in (0, 1)}
+    follow_up = RAG["follow_ups"][2]["fr"]  # the authored follow-up on chunking, word for word
+    assert probe in {phrase("bank_follow_up", "fr", variant, question=follow_up) for variant in (0, 1)}
     assert model.calls == 1
 
 

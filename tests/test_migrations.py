@@ -86,7 +86,8 @@ def test_a_database_at_the_first_revision_gains_the_coach_tables_and_keeps_its_r
         command.upgrade(migration_config(connection), "0001_baseline")
         connection.execute(sa.text(
             "INSERT INTO attempts (profile, question_id, lang, answer, status, mode, contested, created_at)"
-            " VALUES ('cy', 'q1', 'en', 'Kept across the upgrade', 'pending', 'quiz', 0, '2026-12-01 09:00:00')"))  # fmt: skip
+            " VALUES ('cy', 'q1', 'en', 'Kept across the upgrade', 'pending', 'quiz', 0,"
+            " '2026-12-01 09:00:00')"))  # fmt: skip
     assert not sa.inspect(engine).has_table("coach_questions")
     engine.dispose()
     [attempt] = AttemptStore(url).list("cy")

@@ -152,6 +152,12 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
         _text_field(name, lang, area=True, height=80)
     for name in ("reference_answer_fr", "reference_answer_en"):
         _text_field(name, lang, area=True, height=200)
+    st.caption(t("coach_f_hint_help", lang))
+    left, right = st.columns(2)
+    with left:
+        _text_field("hint_fr", lang)
+    with right:
+        _text_field("hint_en", lang)
 
     st.markdown(f"**{t('coach_f_rubric', lang)}**")
     st.caption(t("coach_f_rubric_help", lang))
