@@ -92,6 +92,7 @@ class Turn:
     text: str
     run_index: int | None = None
     exchange_index: int | None = None
+    reading: tuple[str, str | None] | None = None  # (source, heading path): the passage the turn points to
 
 
 class InterviewSession:
@@ -124,6 +125,7 @@ class InterviewSession:
         self.finished = False
         self.ended_early = False
         self._messages = 0
+        self._reading: tuple[str, str | None] | None = None  # what the next interviewer turn points to
 
     # --- state ---------------------------------------------------------------------------------
     @property
@@ -294,6 +296,7 @@ class InterviewSession:
         source = source_for(question, self.lang)
         if source is not None:
             where = passage(source, self.corpus_dir, item, self.lang)
+            self._reading = (source, f"{where.title} > {where.section}" if where.section else None)
             if where.section:
                 parts.append(say("dont_know_read_section", title=where.title, section=where.section))
             else:
@@ -328,9 +331,10 @@ class InterviewSession:
 
     def _utter(self, parts: list) -> Utterance:
         self._messages += 1
+        reading, self._reading = self._reading, None
 
         def record(text: str) -> None:
-            self.transcript.append(Turn("interviewer", text))
+            self.transcript.append(Turn("interviewer", text, reading=reading))
             if self.pending is utterance:
                 self.pending = None
 

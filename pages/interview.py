@@ -12,6 +12,7 @@ from interview.session import InterviewSession, Turn
 from ui.dispute import render_dispute
 from ui.grade_view import render_grade
 from ui.i18n import t
+from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
 from ui.resources import attempts, knowledge, load_bank, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
@@ -82,6 +83,9 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
     if turn.role == "interviewer":
         with st.chat_message("assistant", avatar=":material/record_voice_over:"):
             st.markdown(safe_model_markdown(turn.text))
+            if turn.reading is not None:
+                source, heading = turn.reading
+                passage_link(source, lang, heading=heading, label=t("refs_read_in_context", lang))
         return
     with st.chat_message("user"):
         st.markdown(escape_markdown(turn.text))

@@ -131,6 +131,10 @@ def test_dont_know_teaches_the_point_in_the_interview_language_and_names_the_pas
     assert "« Le pipeline RAG de bout en bout »" in reply and "fr/rag-pipeline.md" not in reply
     assert "section « Stratégies de découpage (chunking) »" in reply
     assert AGENTS["prompt"]["fr"] in reply  # and then the interview moves on
+    # The page shows a link that opens that section in the course reader.
+    assert session.transcript[-1].reading == (
+        "fr/rag-pipeline.md", "Le pipeline RAG de bout en bout > Stratégies de découpage (chunking)"
+    )
 
 
 def test_dont_know_to_a_behavioral_question_says_what_to_tell_not_someone_elses_story(stores) -> None:  # type: ignore[no-untyped-def]
