@@ -1,10 +1,9 @@
 """Settings: provider, URL, model, time-out, grading mode; the data locations, read-only."""
 
-import httpx
 import streamlit as st
+from pydantic import SecretStr
 
-from llm_server.health import check_health
-from llm_server.providers import list_models
+from llm_server.health import check_health, readable_model_name
 from ui.i18n import t
 from ui.model_wait import render_expected_wait
 from ui.session import current_lang, effective_settings, grader_mode
@@ -38,16 +37,20 @@ if provider == "openai":
 
 candidate = settings.model_copy(
     update={"provider": provider, "ollama_url" if provider == "ollama" else "openai_base_url": url}
+    | ({"openai_api_key": SecretStr(api_key)} if api_key else {})
 )
-try:
-    models = list_models(candidate, timeout_s=2.0) if url else []
-except (httpx.HTTPError, ValueError):  # server down or not a model server: type the name instead
-    models = []
+# The URL is checked as written before anything is asked of it; then the server's list fills the picker.
+probe = check_health(candidate, timeout_s=2.0, lang=lang)
+if probe.kind == "bad_url":
+    st.error(probe.message)
+models = probe.models
 if models:
     index = models.index(settings.model) if settings.model in models else 0
-    model = st.selectbox(t("settings_model", lang), models, index=index)
-else:
-    model = st.text_input(t("settings_model_manual", lang), value=settings.model).strip()
+    model = st.selectbox(t("settings_model", lang), models, index=index, format_func=readable_model_name)
+else:  # say why there is no list: "the server did not list its models" is wrong when no server answered
+    why = {"bad_url": "settings_model_bad_url", "down": "settings_model_unreachable"}
+    label = t(why.get("down" if probe.unreachable else probe.kind, "settings_model_manual"), lang)
+    model = st.text_input(label, value=settings.model, key="settings_model_name").strip()
 render_expected_wait(model or settings.model, lang)
 timeout = st.number_input(t("settings_timeout", lang), min_value=5, max_value=900, value=int(settings.llm_timeout_s))
 
@@ -58,12 +61,11 @@ overrides = {
     "ollama_url" if provider == "ollama" else "openai_base_url": url,
 }
 if api_key:
-    from pydantic import SecretStr
-
     overrides["openai_api_key"] = SecretStr(api_key)
 
 test_col, apply_col = st.columns(2)
-if test_col.button(t("settings_test", lang)):
+bad_url = probe.kind == "bad_url"  # the error above says what to correct; nothing to test or apply until then
+if test_col.button(t("settings_test", lang), disabled=bad_url):
     health = check_health(settings.model_copy(update=overrides), timeout_s=5.0, lang=lang)
     if health.ok:
         st.success(t("settings_ok", lang, message=health.message))
@@ -71,7 +73,7 @@ if test_col.button(t("settings_test", lang)):
         st.error(health.message)
         if health.fix:
             st.info(health.fix)
-if apply_col.button(t("settings_apply", lang), type="primary"):
+if apply_col.button(t("settings_apply", lang), type="primary", disabled=bad_url):
     st.session_state["settings_overrides"] = overrides
     st.session_state.pop("health_cache", None)
     st.success(t("settings_applied", lang))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.i18n import number
 from evaluators.grade import Flag, Grade
+from practice.progress import fold_answer
 from ui.i18n import t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
@@ -116,4 +117,8 @@ def render_attempts_side_by_side(answers: list[str], grades: list[Grade], lang: 
         index = start + offset
         with column:
             st.markdown(f"**{t('quiz_attempt_n', lang, n=index + 1, score=number(grades[index].score, lang))}**")
-            st.markdown(escape_markdown(answers[index]))
+            shown, rest = fold_answer(answers[index])
+            st.markdown(escape_markdown(shown) + (" …" if rest else ""))
+            if rest:  # a 20,000-character answer is not printed whole twice over
+                with st.expander(t("progress_answer_rest", lang, n=len(rest))):
+                    st.markdown(escape_markdown(rest))

@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from llm_server.health import Health, check_health
+from llm_server.health import Health, check_health, readable_model_name
 from ui.i18n import t
 from ui.session import effective_settings, grader_mode
 
@@ -68,7 +68,9 @@ def render_grader_status(lang: str) -> None:
         st.session_state["health_cache"] = cached  # the interview and ask pages read it too
     health = cached[1]
     if health.ok:
-        st.markdown(t("health_ok", lang, model=settings.model))
+        # llama.cpp servers name a model by its file's full path: show the file's name, the full id on hover.
+        shown = readable_model_name(settings.model)
+        st.markdown(t("health_ok", lang, model=shown), help=settings.model if shown != settings.model else None)
     else:
         st.markdown(t("health_down", lang))
         st.caption(health.message + (f" {health.fix}" if health.fix else ""))
