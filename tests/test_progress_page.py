@@ -125,7 +125,8 @@ def test_the_retry_comparison_folds_a_very_long_answer() -> None:
         from evaluators.grade import Grade
         from ui.render import render_attempts_side_by_side
 
-        render_attempts_side_by_side(["court", "mot " * 5000], [Grade(score=3.0, grader="embedded"), Grade(score=6.0, grader="embedded")], "fr")
+        grades = [Grade(score=3.0, grader="embedded"), Grade(score=6.0, grader="embedded")]
+        render_attempts_side_by_side(["court", "mot " * 5000], grades, "fr")
 
     at = AppTest.from_function(page).run()
     assert not at.exception, at.exception
