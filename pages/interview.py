@@ -9,12 +9,13 @@ from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, Inter
 from interview.prompting import without_images
 from interview.report import build_report, exchange_grade, report_markdown
 from interview.session import InterviewSession, Turn
+from interview.state import restore_interview
 from ui.dispute import render_dispute
 from ui.grade_view import render_grade
 from ui.i18n import t
 from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
-from ui.resources import attempts, knowledge, load_bank, scheduler
+from ui.resources import attempts, interview_keeper, knowledge, load_bank, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 ANSWER_CHAR_LIMIT = 20_000
@@ -68,15 +69,35 @@ def setup() -> None:
         st.warning(t("interview_nothing", lang))
         return
     model = reachable_chat_model()
-    runner = GradingRunner(
-        store=attempts(settings), scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
-        excerpts_for=excerpt_finder() if model is not None else None, llm_expected=model is not None,
-    )  # fmt: skip
-    interviewer = Interviewer(config, model)
-    session = InterviewSession(config, questions, profile=profile, interviewer=interviewer, runner=runner)
+    session = InterviewSession(config, questions, profile=profile, interviewer=Interviewer(config, model),
+                               runner=grading_runner(model))  # fmt: skip
     session.start()
     st.session_state.interview = session
     st.rerun()
+
+
+def grading_runner(model) -> GradingRunner:  # type: ignore[no-untyped-def]
+    return GradingRunner(
+        store=attempts(settings), scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
+        excerpts_for=excerpt_finder() if model is not None else None, llm_expected=model is not None,
+    )  # fmt: skip
+
+
+def open_interview() -> InterviewSession | None:
+    """This session's interview, or the profile's interview left open (a refresh, a restart)."""
+    session = st.session_state.get("interview")
+    if session is not None and session.profile == profile:
+        return session
+    state = interview_keeper(settings).open_state(profile)
+    session = None
+    if state is not None:
+        model = reachable_chat_model()
+        interviewer = Interviewer(InterviewConfig(**state["config"]), model)
+        session = restore_interview(state, bank, interviewer=interviewer, runner=grading_runner(model))
+        if session is not None:
+            st.toast(t("interview_resumed", lang), icon=":material/restore:")
+    st.session_state.interview = session
+    return session
 
 
 def show_turn(session: InterviewSession, turn: Turn) -> None:
@@ -132,11 +153,12 @@ def show_report(session: InterviewSession) -> None:
         mime="text/markdown", type="primary",
     )  # fmt: skip
     if right.button(t("interview_new", lang)):
+        interview_keeper(settings).close(session)
         st.session_state.interview = None
         st.rerun()
 
 
-session = st.session_state.get("interview")
+session = open_interview()
 if session is None:
     setup()
     st.stop()
@@ -170,6 +192,7 @@ if not session.finished:
                 show_turn(session, turn)
             with st.chat_message("assistant", avatar=":material/record_voice_over:"):
                 st.write_stream(without_images(utterance.stream()))
+        interview_keeper(settings).save(session)  # before a rerun: a refresh now resumes from here
         if session.finished:
             st.rerun()
     follow_ups = len(session.current_run.follow_ups) if session.current_run else 0
@@ -177,5 +200,6 @@ if not session.finished:
     progress_line.caption(progress + (f" · {t('interview_follow_up_n', lang, n=follow_ups)}" if follow_ups else ""))
     if session.grades_waiting:
         refresh_when_graded(session, session.grades_waiting)
+    interview_keeper(settings).save(session)
 else:
     show_report(session)

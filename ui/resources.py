@@ -121,6 +121,19 @@ def _quiz_keeper(database_url: str):  # type: ignore[no-untyped-def]
     return QuizKeeper(PracticeSessionStore(database_url), attempt_store(database_url))
 
 
+@st.cache_resource(show_spinner=False)
+def _interview_keeper(database_url: str):  # type: ignore[no-untyped-def]
+    from interview.state import InterviewKeeper
+    from storage.practice_sessions import PracticeSessionStore
+
+    return InterviewKeeper(PracticeSessionStore(database_url))
+
+
+def interview_keeper(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """Saves the mock interview in progress after every page run; a refresh or a restart resumes it."""
+    return _interview_keeper((settings or get_settings()).sqlalchemy_url)
+
+
 def quiz_keeper(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     """Saves the quiz in progress after every step and resumes it after a refresh or a restart."""
     return _quiz_keeper((settings or get_settings()).sqlalchemy_url)
