@@ -179,8 +179,11 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}/10"
 
 
-def report_markdown(report: InterviewReport, *, transcript: bool = True) -> str:
-    """The report as Markdown; every text that is not ours is escaped, so the page can render it too."""
+def report_markdown(report: InterviewReport, *, transcript: bool = True, reading: bool = True) -> str:
+    """The report as Markdown; every text that is not ours is escaped, so the page can render it too.
+
+    The page leaves out the reading list (`reading=False`) to show it as links into the course reader.
+    """
     lang = report.lang
 
     def say(key: str, **values: object) -> str:
@@ -209,8 +212,9 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True) -> str:
     for title, items, empty in sections:
         lines += ["", f"## {title}", ""]
         lines += [_evidence_line(e, say, lang) for e in items] or [empty]
-    lines += ["", f"## {say('report_reading')}", ""]
-    lines += [f"- {escape_md(r.title)} — `{r.source}`" for r in report.reading] or [say("report_no_reading")]
+    if reading:
+        lines += ["", f"## {say('report_reading')}", ""]
+        lines += [f"- {escape_md(r.title)} — `{r.source}`" for r in report.reading] or [say("report_no_reading")]
     if transcript and report.transcript:
         lines += ["", f"## {say('report_transcript')}", ""]
         for turn in report.transcript:

@@ -6,7 +6,7 @@ from interview.grading import GradingRunner
 from interview.intents import Intent
 from interview.interviewer import Interviewer, build_chat_model
 from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, InterviewConfig, label, pick_questions
-from interview.prompting import without_images
+from interview.prompting import phrase, without_images
 from interview.report import build_report, exchange_grade, report_markdown
 from interview.session import InterviewSession, Turn
 from interview.state import restore_interview
@@ -141,7 +141,12 @@ def show_report(session: InterviewSession) -> None:
     report = build_report(session, settings.corpus_dir)
     st.divider()
     st.header(t("interview_report", lang))
-    st.markdown(report_markdown(report, transcript=False))
+    st.markdown(report_markdown(report, transcript=False, reading=False))
+    st.markdown(f"## {phrase('report_reading', session.lang)}")
+    for reading in report.reading:
+        passage_link(reading.source, lang)
+    if not report.reading:
+        st.markdown(phrase("report_no_reading", session.lang))
     for run in session.runs:
         grade = next((exchange_grade(e) for e in reversed(run.exchanges) if exchange_grade(e)), None)
         if grade is not None:

@@ -1,4 +1,4 @@
-"""A candidate in a real browser: starts a mock interview, answers, gets a follow-up, reads the report."""
+"""A candidate in a real browser: a mock interview, a follow-up, "I don't know", then the report."""
 
 from __future__ import annotations
 
@@ -30,9 +30,15 @@ def test_one_interview_turn_then_the_report(app_server: str, page, tmp_path: Pat
     page.get_by_text(re.compile(probes)).first.wait_for(timeout=180_000)
     page.get_by_text(re.compile(r"Note : \d+\.\d/10")).first.wait_for(timeout=180_000)  # the background grade
 
-    page.get_by_role("button", name="Terminer").click()
+    page.get_by_role("button", name="Je ne sais pas").click()  # on the follow-up: the interviewer teaches
+    page.get_by_role("link", name="Lire dans le cours").first.wait_for(timeout=180_000)
+    page.screenshot(path=str(tmp_path / "dont-know.png"), full_page=True)
+
+    # That was the last question's last follow-up: the interview ends and the report follows.
     page.get_by_text("Compte rendu", exact=True).wait_for(timeout=180_000)
     page.get_by_text("Note par question").wait_for()
+    assert ".md" not in page.inner_text("body")  # what to read next are links into the course, not file paths
+    assert page.locator("a[href*='read?source=']").count() >= 1
     download = page.get_by_role("button", name="Télécharger le compte rendu (Markdown)")
     download.wait_for()
     with page.expect_download() as info:
