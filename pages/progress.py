@@ -16,10 +16,11 @@ from practice.progress import (
     table_time_format,
 )
 from storage.attempts import export_json
+from ui.daily import review_now_button
 from ui.i18n import t
 from ui.render import escape_markdown, show_grading
 from ui.resources import attempts, excerpts_for, load_bank, scheduler
-from ui.session import current_lang, current_profile, effective_settings, grader_mode
+from ui.session import browser_zone, current_lang, current_profile, effective_settings, grader_mode
 
 lang = current_lang()
 time_format = t("chart_time_format", lang)  # one format for the chart, its tooltips, the table and due dates
@@ -118,12 +119,13 @@ with right:
 
 st.subheader(t("progress_due", lang))
 due = scheduler(settings).due(profile)
+review_now_button(bank, lang, len(due), key="progress")
 if due:
     for card in due[:20]:
         question = bank.get(card.question_id)
         label = question.prompt_in(lang) if question else card.question_id
         score = f"{number(card.last_score, lang)}/10" if card.last_score is not None else ""
-        due_at = t("progress_due_at", lang, when=card.due.strftime(time_format))
+        due_at = t("progress_due_at", lang, when=card.due.astimezone(browser_zone()).strftime(time_format))
         st.markdown(f"- {escape_markdown(label)} — {score} ({due_at})")
 else:
     st.caption(t("progress_nothing_due", lang))

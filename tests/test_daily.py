@@ -98,3 +98,17 @@ def test_with_nothing_due_home_says_when_the_next_review_is() -> None:
     [review] = [b for b in at.button if b.key == "home_review_now"]
     assert review.disabled and review.label == "Réviser maintenant (0)"
     assert any("Prochaine révision :" in c.value and " à " in c.value for c in at.caption)
+
+
+def test_progress_has_the_same_review_now_button() -> None:
+    store, scheduler, _preferences = stores()
+    now = datetime.now(UTC)
+    graded_at(store, "default", now - timedelta(days=30))
+    scheduler.record("default", "aii-20-rag", 1.0, now - timedelta(days=30))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    [review] = [b for b in at.button if b.key == "progress_review_now"]
+    assert review.label == "Réviser maintenant (1)" and not review.disabled
+    at = review.click().run()
+    assert [item.question_id for item in at.session_state["quiz"].items] == ["aii-20-rag"]

@@ -23,6 +23,13 @@ def _review_now(bank: QuestionBank, lang: str) -> None:
     st.switch_page("pages/quiz.py")
 
 
+def review_now_button(bank: QuestionBank, lang: str, due_now: int, *, key: str) -> None:
+    """"Review now (N)": starts a quiz of what is due and opens it (Home and Progress)."""
+    if st.button(t("home_review_now", lang, n=due_now), type="primary", disabled=due_now == 0,
+                 key=f"{key}_review_now", icon=":material/replay:", width="stretch"):  # fmt: skip
+        _review_now(bank, lang)
+
+
 def _save_goal(profile: str, widget_key: str) -> None:
     set_daily_goal(preferences(), profile, int(st.session_state[widget_key]))
 
@@ -41,9 +48,8 @@ def render_today(bank: QuestionBank, lang: str, *, key: str = "home") -> None:
         if plan.goal_met:
             st.success(t("home_goal_met", lang), icon=":material/celebration:")
         review, practice = st.columns(2)
-        if review.button(t("home_review_now", lang, n=plan.due_now), type="primary", disabled=plan.due_now == 0,
-                         key=f"{key}_review_now", icon=":material/replay:", width="stretch"):  # fmt: skip
-            _review_now(bank, lang)
+        with review:
+            review_now_button(bank, lang, plan.due_now, key=key)
         has_open_quiz = quiz_keeper().has_open(profile)
         if practice.button(t("home_resume_quiz" if has_open_quiz else "home_start", lang), key=f"{key}_quiz",
                            icon=":material/quiz:", width="stretch"):  # fmt: skip
