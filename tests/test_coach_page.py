@@ -228,6 +228,7 @@ def test_calibration_runs_the_graders_and_keeps_the_samples_with_the_question(sh
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 2 and table.iloc[:, 2].tolist() == [0.0, 8.0]
+    assert table.iloc[:, 3].tolist() == ["—", "—"]  # the judge did not grade: a dash, never "None"
     agreement = " ".join(m.value for m in at.markdown if "Spearman" in m.value)
     assert "2 exemple(s)" in agreement or "2 sample(s)" in agreement
     shipped = len(saved_bank().get("rag-hybrid-retrieval-rrf").calibration)
@@ -236,7 +237,9 @@ def test_calibration_runs_the_graders_and_keeps_the_samples_with_the_question(sh
     assert [(s.lang, s.expected_score) for s in saved.calibration[shipped:]] == [("en", 0.0), ("en", 8.0)]
     removable = [b for b in at.button if b.key and b.key.startswith("cc_remove_")]
     assert len(removable) == 2  # the coach's samples can be removed; the shipped ones are read-only
-    removable[0].click().run()
+    assert all(b.disabled for b in removable)  # not without confirming
+    at.checkbox(key=removable[0].key.replace("cc_remove_", "cc_confirm_")).check().run()
+    [b for b in at.button if b.key == removable[0].key][0].click().run()
     left = saved_bank().get("rag-hybrid-retrieval-rrf").calibration[shipped:]
     assert [(s.lang, s.expected_score) for s in left] == [("en", 8.0)]
 

@@ -35,9 +35,10 @@ def _show_run(run: CalibrationRun, lang: str) -> None:
                 t("coach_cal_answer", lang): o.sample.answer[:120],
                 "lang": o.sample.lang,
                 t("coach_cal_expected", lang): expected,
-                judge: o.judge_score,
+                # text, not numbers: a column mixing scores and "—" (the judge did not grade) is text
+                judge: "—" if o.judge_score is None else f"{o.judge_score:g}",
                 embedded: round(o.embedded_score, 1),
-                f"|Δ| {judge}": None if o.judge_score is None else round(abs(o.judge_score - expected), 1),
+                f"|Δ| {judge}": "—" if o.judge_score is None else f"{abs(o.judge_score - expected):.1f}",
                 f"|Δ| {embedded}": round(abs(o.embedded_score - expected), 1),
             }
         )
@@ -62,12 +63,13 @@ def _stored_samples(settings: Settings, question_id: str, lang: str) -> None:
         return
     with st.expander(t("coach_cal_stored", lang, n=len(stored)), icon=":material/list:"):
         for row in stored:
-            text, score, remove = st.columns([6, 1, 1])
+            text, score, remove = st.columns([6, 1, 2])
             answer = row.sample.answer
             text.markdown(f"`{row.sample.lang}` {escape_markdown(answer[:200])}{'…' if len(answer) > 200 else ''}")
             score.markdown(f"**{row.sample.expected_score:g}**/10")
+            confirmed = remove.checkbox(t("coach_cal_remove_confirm", lang), key=f"cc_confirm_{row.id}")
             remove.button(t("coach_cal_remove", lang), key=f"cc_remove_{row.id}", on_click=_remove,
-                          args=(settings, row.id), icon=":material/delete:")  # fmt: skip
+                          args=(settings, row.id), icon=":material/delete:", disabled=not confirmed)  # fmt: skip
 
 
 def render(settings: Settings, lang: str) -> None:

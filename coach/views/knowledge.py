@@ -88,14 +88,16 @@ def _documents(settings: Settings, lang: str) -> None:
     names = {d.source: f"{d.title} ({document_name(d.source)})" for d in documents}
     st.selectbox(t("coach_kb_remove_choose", lang), list(names), key="ck_remove_source", format_func=names.get)
     st.caption(t("coach_kb_remove_help", lang))
+    confirmed = st.checkbox(t("coach_kb_remove_confirm", lang), key="ck_remove_confirm")
     st.button(t("coach_kb_remove", lang), key="ck_remove", icon=":material/delete:", on_click=_remove,
-              args=(settings, lang))  # fmt: skip
+              args=(settings, lang), disabled=not confirmed)  # fmt: skip
 
 
 def _remove(settings: Settings, lang: str) -> None:
     """Button callback: runs before the page redraws, so the table already lacks the document."""
     source = st.session_state.get("ck_remove_source")
     removed = bool(source) and remove_document(_store(settings), settings, source)
+    st.session_state["ck_remove_confirm"] = False  # the next removal asks again
     st.session_state["ck_flash"] = t("coach_kb_removed" if removed else "coach_kb_not_found", lang)
 
 
