@@ -77,6 +77,9 @@ def values_from_question(question: Question) -> FormValues:
     for i, follow_up in enumerate(question.follow_ups[:MAX_FOLLOW_UPS]):
         values.update({f"follow_up_{i}_fr": follow_up.fr, f"follow_up_{i}_en": follow_up.en})
         values[f"follow_up_{i}_covers"] = "; ".join(follow_up.covers)
+    for lang in ("fr", "en"):  # a question written in one language: the other's fields stay empty, as typed
+        if not question.written_in(lang):
+            values.update({name: "" for name in values if name.endswith(f"_{lang}") and isinstance(values[name], str)})
     return values
 
 

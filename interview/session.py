@@ -310,6 +310,8 @@ class InterviewSession:
         self.runs.append(QuestionRun(question=question, number=number))
         self.runs[-1].exchanges.append(Exchange(kind="main", asked=text))
         header = self.interviewer.say("question_header", n=number, total=len(self.questions), question=text)
+        if not question.written_in(self.lang):  # a question a coach wrote in the other language only
+            header += " " + self.interviewer.say("question_other_language")
         return self._utter([*lead, "\n\n", header])
 
     def _next_question(self, lead: object) -> Utterance:

@@ -104,6 +104,8 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     topics = " · ".join(bank.topic_label(x, lang) for x in question.topics)
     st.caption(f"{t(f'level_{question.level.value}', lang)} · {t(f'kind_{question.kind.value}', lang)} · {topics}")
     st.markdown(f"### {escape_markdown(question.prompt_in(qlang))}")
+    if not question.written_in(qlang):  # a coach wrote it in one language only: answer in either
+        st.caption(t("quiz_written_in_only", lang, language=t(f"language_{question.languages[0]}", lang)))
 
     answering = not item.grades or st.session_state.get("quiz_retrying")
     if answering:

@@ -98,8 +98,11 @@ def _number_text(value: float) -> str:
 
 
 def flat_text_fields(question: Question) -> dict[str, str]:
-    """The question's one-value fields as text, under the names the CSV columns and the studio form share."""
-    return {
+    """The question's one-value fields as text, under the names the CSV columns and the studio form share.
+
+    A question written in one language leaves the other language's fields empty (as it was typed).
+    """
+    fields = {
         "id": question.id,
         "kind": question.kind.value,
         "level": question.level.value,
@@ -112,13 +115,20 @@ def flat_text_fields(question: Question) -> dict[str, str]:
         "hint_fr": question.hint.fr if question.hint else "",
         "hint_en": question.hint.en if question.hint else "",
     }
+    for lang in ("fr", "en"):
+        if not question.written_in(lang):
+            fields.update({name: "" for name in fields if name.endswith(f"_{lang}")})
+    return fields
 
 
 def question_to_row(question: Question) -> dict[str, str]:
+    def text(value) -> list[str]:  # type: ignore[no-untyped-def]
+        return [escape_cell_text(value.fr) if question.written_in("fr") else "",
+                escape_cell_text(value.en) if question.written_in("en") else ""]  # fmt: skip
+
     rubric_lines = [
-        " | ".join([item.id, _number_text(item.weight), escape_cell_text(item.text.fr),
-                    escape_cell_text(item.text.en), _join_list(item.keywords),
-                    *([escape_cell_text(item.hint.fr), escape_cell_text(item.hint.en)] if item.hint else [])])
+        " | ".join([item.id, _number_text(item.weight), *text(item.text), _join_list(item.keywords),
+                    *(text(item.hint) if item.hint else [])])
         for item in question.rubric
     ]  # fmt: skip
     return {
@@ -126,8 +136,7 @@ def question_to_row(question: Question) -> dict[str, str]:
         "topics": _join_list(question.topics),
         "rubric": "\n".join(rubric_lines),
         "follow_ups": "\n".join(
-            f"{escape_cell_text(f.fr)} | {escape_cell_text(f.en)}" + (f" | {_join_list(f.covers)}" if f.covers else "")
-            for f in question.follow_ups
+            " | ".join(text(f)) + (f" | {_join_list(f.covers)}" if f.covers else "") for f in question.follow_ups
         ),
         "sources": _join_list(question.sources),
         "calibration": "\n".join(

@@ -113,6 +113,16 @@ class CalibrationSample(BaseModel):
     verdicts: dict[str, RubricVerdict] = Field(default_factory=dict)
 
 
+def _localized_texts(data: dict) -> list[dict]:
+    """Every {fr, en} text of raw question data: prompt, reference, hint, rubric texts and hints, follow-ups."""
+    texts = [data.get(key) for key in ("prompt", "reference_answer", "hint")]
+    for item in data.get("rubric") or []:
+        if isinstance(item, dict):
+            texts += [item.get("text"), item.get("hint")]
+    texts += list(data.get("follow_ups") or [])
+    return [text for text in texts if isinstance(text, dict)]
+
+
 class Question(BaseModel):
     """One interview question, with everything needed to ask it and grade an answer."""
 
@@ -135,6 +145,42 @@ class Question(BaseModel):
     )
     sources: list[str] = Field(default_factory=list)
     calibration: list[CalibrationSample] = Field(default_factory=list)
+    languages: list[Lang] = Field(
+        default_factory=lambda: list(LANGS),
+        description="The languages the question is written in. Derived: a question whose texts are all "
+        "blank in one language is written in the other only (its texts serve both, marked as such).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written_in(cls, data: object) -> object:
+        """A question written in one language only: fill the other side of each text with it, and say so.
+
+        Only when one language is blank in *every* text: a text missing here and there is a mistake,
+        which the per-field check reports where it is.
+        """
+        if not isinstance(data, dict) or data.get("languages"):
+            return data
+        texts = _localized_texts(data)
+        blank = {lang: all(not str(text.get(lang) or "").strip() for text in texts) for lang in LANGS}
+        if not texts or blank["fr"] == blank["en"]:
+            return data
+        written, missing = ("en", "fr") if blank["fr"] else ("fr", "en")
+        data = {**data, "languages": [written]}
+        for key in ("prompt", "reference_answer", "hint"):
+            if isinstance(data.get(key), dict):
+                data[key] = {**data[key], missing: data[key].get(written)}
+        data["rubric"] = [
+            {**item, "text": {**item["text"], missing: item["text"].get(written)},
+             **({"hint": {**item["hint"], missing: item["hint"].get(written)}} if isinstance(item.get("hint"), dict)
+                else {})}
+            if isinstance(item, dict) and isinstance(item.get("text"), dict) else item
+            for item in data.get("rubric") or []
+        ]  # fmt: skip
+        data["follow_ups"] = [
+            {**f, missing: f.get(written)} if isinstance(f, dict) else f for f in data.get("follow_ups") or []
+        ]
+        return data
 
     @field_validator("id")
     @classmethod
@@ -168,6 +214,10 @@ class Question(BaseModel):
     @property
     def total_weight(self) -> float:
         return sum(item.weight for item in self.rubric)
+
+    def written_in(self, lang: str) -> bool:
+        """False when the question exists in the other language only (a reader of `lang` sees it marked)."""
+        return lang in self.languages
 
     def prompt_in(self, lang: str) -> str:
         return self.prompt.get(lang)

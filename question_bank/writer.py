@@ -73,21 +73,22 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _localized(value: Localized) -> dict:
-    return {"fr": _text(value.fr), "en": _text(value.en)}
+def _localized(value: Localized, langs: list[str]) -> dict:
+    """The text in the question's languages only: a French-only question's file has no English copies."""
+    return {lang: _text(value.get(lang)) for lang in ("fr", "en") if lang in langs}
 
 
-def _rubric_item(item: RubricItem) -> dict:
-    data: dict = {"id": item.id, "weight": _number(item.weight), "text": _localized(item.text)}
+def _rubric_item(item: RubricItem, langs: list[str]) -> dict:
+    data: dict = {"id": item.id, "weight": _number(item.weight), "text": _localized(item.text, langs)}
     if item.keywords:
         data["keywords"] = _FlowList(item.keywords)
     if item.hint is not None:
-        data["hint"] = _localized(item.hint)
+        data["hint"] = _localized(item.hint, langs)
     return data
 
 
-def _follow_up(follow_up: FollowUp) -> dict:
-    data = _localized(follow_up)
+def _follow_up(follow_up: FollowUp, langs: list[str]) -> dict:
+    data = _localized(follow_up, langs)
     if follow_up.covers:
         data["covers"] = _FlowList(follow_up.covers)
     return data
@@ -112,13 +113,14 @@ def question_to_data(question: Question) -> dict:
         data["origin"] = question.origin
     if question.origin_rank is not None:
         data["origin_rank"] = question.origin_rank
-    data["prompt"] = _localized(question.prompt)
-    data["reference_answer"] = _localized(question.reference_answer)
-    data["rubric"] = [_rubric_item(item) for item in question.rubric]
+    langs = list(question.languages)
+    data["prompt"] = _localized(question.prompt, langs)
+    data["reference_answer"] = _localized(question.reference_answer, langs)
+    data["rubric"] = [_rubric_item(item, langs) for item in question.rubric]
     if question.follow_ups:
-        data["follow_ups"] = [_follow_up(f) for f in question.follow_ups]
+        data["follow_ups"] = [_follow_up(f, langs) for f in question.follow_ups]
     if question.hint is not None:
-        data["hint"] = _localized(question.hint)
+        data["hint"] = _localized(question.hint, langs)
     if question.sources:
         data["sources"] = list(question.sources)
     if question.calibration:
