@@ -5,7 +5,7 @@ Behind the coach password when one is configured: until it is given, only the lo
 
 import streamlit as st
 
-from coach.views import calibration, knowledge, questions, review, transfer
+from coach.views import calibration, defaults, knowledge, questions, review, transfer
 from coach.views.gate import render_gate
 from config import get_settings
 from ui.i18n import t
@@ -23,6 +23,7 @@ sections = {
     "knowledge": knowledge.render,
     "calibration": calibration.render,
     "review": review.render,
+    "defaults": defaults.render,
 }
 section = st.radio(
     t("coach_section", lang), list(sections), horizontal=True, key="coach_section",

@@ -4,9 +4,11 @@ import streamlit as st
 from pydantic import SecretStr
 
 from llm_server.health import check_health, readable_model_name
+from practice.user_settings import save_choices
 from ui.i18n import t
 from ui.model_wait import render_expected_wait
-from ui.session import current_lang, effective_settings, grader_mode
+from ui.resources import preferences
+from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 lang = current_lang()
 settings = effective_settings()
@@ -20,7 +22,9 @@ chosen_mode = st.radio(
     index=modes.index(grader_mode()),
     format_func=lambda mode: t(f"grader_{mode}", lang),
 )
-st.session_state["grader_mode"] = chosen_mode
+if chosen_mode != grader_mode():  # kept for this candidate, on every server and after a refresh
+    st.session_state["grader_mode"] = chosen_mode
+    save_choices(preferences(), current_profile(), {"grader_mode": chosen_mode})
 
 providers = ["ollama", "openai"]
 provider = st.selectbox(
@@ -75,6 +79,7 @@ if test_col.button(t("settings_test", lang), disabled=bad_url):
             st.info(health.fix)
 if apply_col.button(t("settings_apply", lang), type="primary", disabled=bad_url):
     st.session_state["settings_overrides"] = overrides
+    save_choices(preferences(), current_profile(), {**overrides, "grader_mode": chosen_mode})  # never the API key
     st.session_state.pop("health_cache", None)
     st.success(t("settings_applied", lang))
 

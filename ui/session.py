@@ -41,8 +41,26 @@ def _server_zone() -> tzinfo:
     return datetime.now().astimezone().tzinfo or UTC
 
 
+def _load_saved_choices() -> None:
+    """Once per browser session and profile: the coach's server defaults and the candidate's saved choices."""
+    profile = current_profile()
+    if st.session_state.get("settings_loaded_for") == profile:
+        return
+    from practice.user_settings import saved_choices
+    from ui.resources import preferences
+
+    choices = saved_choices(preferences(), profile)
+    mode = choices.pop("grader_mode", None)
+    if mode:
+        st.session_state["grader_mode"] = mode
+    # What this session already chose wins (an API key, for one, is only ever kept in the session).
+    st.session_state["settings_overrides"] = choices | (st.session_state.get("settings_overrides") or {})
+    st.session_state["settings_loaded_for"] = profile
+
+
 def effective_settings():  # type: ignore[no-untyped-def]
-    """The settings with this browser session's overrides from the Settings page applied."""
+    """The process's settings, then the coach's server defaults, then this candidate's own choices."""
+    _load_saved_choices()
     overrides = st.session_state.get("settings_overrides") or {}
     base = get_settings()
     return base.model_copy(update=overrides) if overrides else base
@@ -50,4 +68,5 @@ def effective_settings():  # type: ignore[no-untyped-def]
 
 def grader_mode() -> str:
     """'auto' (the LLM, falling back to the embedded grader) or 'embedded' (never call an LLM)."""
+    _load_saved_choices()
     return st.session_state.get("grader_mode", "auto")
