@@ -27,8 +27,24 @@ with st.sidebar:
     lang = current_lang()
     if st.query_params.get("ui_lang") != lang:
         st.query_params["ui_lang"] = lang
-    st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang), max_chars=40,
-                  bind="query-params")  # fmt: skip
+
+user = None
+if get_settings().team_mode:  # a shared server: nobody goes further without signing in
+    from ui.account import current_user, remember_session, sign_in_form, sign_out
+
+    user = current_user()
+    if user is None:
+        sign_in_form(lang)
+        st.stop()
+    remember_session()
+
+with st.sidebar:
+    if user is None:
+        st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang),
+                      max_chars=40, bind="query-params")  # fmt: skip
+    else:
+        st.caption(t("signin_as", lang, name=user.username, role=t(f"role_{user.role}", lang)))
+        st.button(t("signin_out", lang), on_click=sign_out, icon=":material/logout:", key="sign_out")
     render_grader_status(lang)
 
 pages = {
@@ -41,7 +57,8 @@ pages = {
         st.Page("pages/progress.py", title=t("nav_progress", lang), icon=":material/trending_up:"),
     ],
     t("nav_section_manage", lang): [
-        st.Page("pages/coach.py", title=t("nav_coach", lang), icon=":material/edit_note:"),
+        *([st.Page("pages/coach.py", title=t("nav_coach", lang), icon=":material/edit_note:")]
+          if user is None or user.is_coach else []),  # a candidate on a shared server never opens the studio
         st.Page("pages/settings.py", title=t("nav_settings", lang), icon=":material/settings:"),
     ],
 }

@@ -103,9 +103,11 @@ bank.add_command(bank_export)
 cli.add_command(coach_group)
 
 # database commands (storage/commands.py): db current|upgrade|revision
+from coach.user_commands import users_group  # noqa: E402
 from storage.commands import db_group  # noqa: E402
 
 cli.add_command(db_group)
+cli.add_command(users_group)
 
 
 if __name__ == "__main__":

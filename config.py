@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         default=None, description="Coach studio password, or its hash from `cli.py coach hash-password`."
     )
     coach_password_hash: str | None = None
+    team_mode: bool = Field(
+        default=False,
+        description="Shared server: candidates and coaches sign in with accounts (`cli.py users add`); "
+        "each sees only their own history, only coaches open the studio. Off: one person, no login.",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="How long a sign-in lasts (team mode).")
     max_upload_mb: int = Field(default=20, gt=0)
     index_on_start: bool = Field(
         default=True, description="Build the knowledge index in the background as soon as the app starts."

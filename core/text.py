@@ -8,6 +8,7 @@ the judge, the interviewer and the ask chat at once.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -35,3 +36,13 @@ def prompt_templates(folder: Path) -> SandboxedEnvironment:
     return SandboxedEnvironment(
         loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
+
+
+_PROFILE_ALLOWED = re.compile(r"[^\w .@-]+", re.UNICODE)
+DEFAULT_PROFILE = "default"
+
+
+def clean_profile_name(raw: str | None) -> str:
+    """Profile names are labels, not paths or markup: keep letters, digits, space . @ - _ (at most 40)."""
+    name = _PROFILE_ALLOWED.sub("", (raw or "").strip())[:40].strip()
+    return name or DEFAULT_PROFILE

@@ -13,7 +13,14 @@ from ui.session import current_lang
 
 lang = current_lang()
 settings = get_settings()
-if not render_gate(settings, lang):
+if settings.team_mode:  # on a shared server the studio is for signed-in coaches (app.py lists it only for them)
+    from ui.account import current_user
+
+    signed_in = current_user()
+    if signed_in is None or not signed_in.is_coach:
+        st.error(t("coach_only", lang))
+        st.stop()
+elif not render_gate(settings, lang):
     st.stop()
 
 st.title(t("coach_title", lang))

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
 from config import get_settings
-
-_PROFILE_ALLOWED = re.compile(r"[^\w .@-]+", re.UNICODE)
-DEFAULT_PROFILE = "default"
+from core.text import DEFAULT_PROFILE, clean_profile_name  # noqa: F401 - the pages import them from here
 
 
 def current_lang() -> str:
     return st.session_state.get("lang") or get_settings().language
-
-
-def clean_profile_name(raw: str | None) -> str:
-    """Profile names are labels, not paths or markup: keep letters, digits, space . @ - _."""
-    name = _PROFILE_ALLOWED.sub("", (raw or "").strip())[:40].strip()
-    return name or DEFAULT_PROFILE
 
 
 def current_profile() -> str:
