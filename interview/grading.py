@@ -23,7 +23,7 @@ from typing import Any
 from config import Settings
 from evaluators.grade import Grade
 from evaluators.service import grade_answer
-from practice.grading import Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
 from question_bank import Question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -131,9 +131,7 @@ class GradingRunner:
             store=self.store,
             scheduler=self.scheduler,
             settings=self.settings,
-            grader=grader,
-            excerpts=excerpts,
-            chat_model=self.chat_model,
+            options=GradingOptions(grader=grader, excerpts=tuple(excerpts), chat_model=self.chat_model),  # type: ignore[arg-type]
             result=result,
         ):
             pass

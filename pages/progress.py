@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from core.i18n import number
-from practice.grading import grade_saved_attempt
+from practice.grading import GradingOptions, grade_saved_attempt
 from practice.progress import (
     export_csv,
     filter_history,
@@ -58,8 +58,9 @@ if unfinished:
             if question and st.button(t("progress_regrade", lang), key=f"regrade-{attempt.id}"):
                 events = grade_saved_attempt(
                     attempt.id, question, attempt.answer, profile=profile, store=store,
-                    scheduler=scheduler(settings), settings=settings, grader=grader_mode(), expected_lang=attempt.lang,
-                    excerpts=excerpts_for(question, attempt.lang),
+                    scheduler=scheduler(settings), settings=settings,
+                    options=GradingOptions(grader=grader_mode(), expected_lang=attempt.lang,
+                                           excerpts=tuple(excerpts_for(question, attempt.lang))),
                 )  # fmt: skip
                 grade, error = show_grading(events, lang)
                 if grade is not None:

@@ -5,7 +5,14 @@ import time
 import pandas as pd
 import streamlit as st
 
-from practice.grading import Submission, SubmitResult, grade_saved_attempt, improve_attempt, submit_answer
+from practice.grading import (
+    GradingOptions,
+    Submission,
+    SubmitResult,
+    grade_saved_attempt,
+    improve_attempt,
+    submit_answer,
+)
 from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
 from practice.quiz_state import ungraded_answer
 from ui.dispute import render_dispute
@@ -139,7 +146,8 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
             result = SubmitResult(attempt_id=0)
             events = submit_answer(
                 submission, store=attempts(settings), scheduler=scheduler(settings), settings=settings,
-                grader=grader_mode(), excerpts=excerpts_for(question, qlang), result=result,
+                options=GradingOptions(grader=grader_mode(), excerpts=tuple(excerpts_for(question, qlang))),
+                result=result,
             )  # fmt: skip
             grade, error = show_grading(events, lang)
             if grade is None:
@@ -182,8 +190,9 @@ def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-
     """Grade the same saved attempt again, past the grade cache; the new grade replaces the shown one."""
     events = grade_saved_attempt(
         item.attempt_ids[-1], question, item.answers[-1], profile=profile, store=attempts(settings),
-        scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
-        excerpts=excerpts_for(question, qlang), fresh=True, expected_lang=qlang,
+        scheduler=scheduler(settings), settings=settings,
+        options=GradingOptions(grader=grader_mode(), excerpts=tuple(excerpts_for(question, qlang)), fresh=True,
+                               expected_lang=qlang),
     )  # fmt: skip
     grade, error = show_grading(events, lang)
     if grade is None:
@@ -197,7 +206,7 @@ def advice(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
     """ "How do I improve?": one short call; the completed grade replaces the shown one (same score)."""
     events = improve_attempt(
         item.attempt_ids[-1], question, item.answers[-1], item.grades[-1], store=attempts(settings),
-        settings=settings, excerpts=excerpts_for(question, qlang),
+        settings=settings, options=GradingOptions(excerpts=tuple(excerpts_for(question, qlang))),
     )  # fmt: skip
     grade, error = show_grading(events, lang, title_key="grade_improving")
     if grade is None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from config import Settings
+from evaluators.cache import GradeCache
 from evaluators.grade import Grade
-from evaluators.service import GradeEvent, grade_stream, improve_stream
+from evaluators.service import GradeEvent, GraderChoice, grade_stream, improve_stream
 from question_bank import Question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -33,6 +34,27 @@ class Submission:
     answer_seconds: float | None = None
 
 
+@dataclass(frozen=True)
+class GradingOptions:
+    """How to grade an answer: `evaluators.service.grade_stream`'s choices, typed, passed as one value."""
+
+    grader: GraderChoice = "auto"  # "auto": the LLM when it answers, else the embedded grader
+    excerpts: tuple[str, ...] = ()  # course passages for the judge
+    chat_model: Any = None  # a model to use as is (tests, benches); None: the one the settings name
+    cache: GradeCache | None = None
+    timeout_s: float | None = None
+    expected_lang: str | None = None  # the language the question was asked in (a submission's, by default)
+    fresh: bool = False  # skip the cached grade: the new one replaces it
+    use_examples: bool = True
+
+    def stream_arguments(self) -> dict[str, Any]:
+        return {
+            "grader": self.grader, "excerpts": list(self.excerpts), "chat_model": self.chat_model,
+            "cache": self.cache, "timeout_s": self.timeout_s, "expected_lang": self.expected_lang,
+            "fresh": self.fresh, "use_examples": self.use_examples,
+        }  # fmt: skip
+
+
 @dataclass
 class SubmitResult:
     attempt_id: int
@@ -46,13 +68,12 @@ def submit_answer(
     store: AttemptStore,
     scheduler: ReviewScheduler,
     settings: Settings,
+    options: GradingOptions = GradingOptions(),
     result: SubmitResult | None = None,
-    **grading: Any,
 ) -> Iterator[GradeEvent]:
     """Save, then grade; yields the grading events. `result` receives the attempt id and grade.
 
-    `grading` holds keyword arguments of `evaluators.service.grade_stream` (grader, excerpts,
-    chat_model, fresh...); the question's language is passed on as the expected answer language.
+    The question's language is the expected answer language unless `options` names one.
     """
     attempt_id = store.start(
         profile=submission.profile,
@@ -66,10 +87,11 @@ def submit_answer(
     )
     if result is not None:
         result.attempt_id = attempt_id
-    grading.setdefault("expected_lang", submission.lang)
+    if options.expected_lang is None:
+        options = replace(options, expected_lang=submission.lang)
     yield from grade_saved_attempt(
         attempt_id, submission.question, submission.answer, profile=submission.profile, store=store,
-        scheduler=scheduler, settings=settings, result=result, **grading,
+        scheduler=scheduler, settings=settings, options=options, result=result,
     )  # fmt: skip
 
 
@@ -82,18 +104,15 @@ def grade_saved_attempt(
     store: AttemptStore,
     scheduler: ReviewScheduler,
     settings: Settings,
+    options: GradingOptions = GradingOptions(),
     result: SubmitResult | None = None,
-    **grading: Any,
 ) -> Iterator[GradeEvent]:
     """Grade an attempt that is already saved (a new one, one left unfinished by a crash, or a fresh grade).
 
-    `grading` holds keyword arguments of `evaluators.service.grade_stream`. Grading the same attempt
-    again replaces its review of the question's card rather than adding one.
+    Grading the same attempt again replaces its review of the question's card rather than adding one.
     """
-    if "excerpts" in grading:
-        grading["excerpts"] = list(grading["excerpts"])
     try:
-        for event in grade_stream(question, answer, settings=settings, **grading):
+        for event in grade_stream(question, answer, settings=settings, **options.stream_arguments()):
             if event.kind == "grade" and event.grade is not None:
                 store.complete(attempt_id, event.grade)
                 scheduler.record(profile, question.id, event.grade.score, attempt_id=attempt_id)
@@ -122,14 +141,17 @@ def dispute_grade(
 
 def improve_attempt(
     attempt_id: int, question: Question, answer: str, grade: Grade, *, store: AttemptStore, settings: Settings,
-    **calling: Any,
+    options: GradingOptions = GradingOptions(),
 ) -> Iterator[GradeEvent]:  # fmt: skip
     """ "How do I improve?": the judge's advice for a graded attempt, stored with its grade (the score stays).
 
-    `calling` holds keyword arguments of `evaluators.service.improve_stream` (excerpts, chat_model...).
+    Of `options`, the excerpts, model, cache, time-out and examples apply (the advice has no grader to choose).
     """
     try:
-        for event in improve_stream(question, answer, grade, settings=settings, **calling):
+        for event in improve_stream(
+            question, answer, grade, settings=settings, excerpts=list(options.excerpts), chat_model=options.chat_model,
+            cache=options.cache, timeout_s=options.timeout_s, use_examples=options.use_examples,
+        ):  # fmt: skip
             if event.kind == "grade" and event.grade is not None:
                 store.attach_advice(attempt_id, event.grade)
             yield event

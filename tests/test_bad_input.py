@@ -6,7 +6,7 @@ import pytest
 
 from config import PROJECT_ROOT, get_settings
 from evaluators.service import grade_answer
-from practice.grading import Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -46,7 +46,8 @@ def test_nasty_answers_are_saved_and_graded(label: str) -> None:
     submission = Submission(profile="mallory", question=QUESTION, answer=NASTY_ANSWERS[label], lang="en")
     scheduler = ReviewScheduler(settings.sqlalchemy_url)
     stream = submit_answer(
-        submission, store=store, scheduler=scheduler, settings=settings, grader="embedded", result=result
+        submission, store=store, scheduler=scheduler, settings=settings, options=GradingOptions(grader="embedded"),
+        result=result,
     )
     events = list(stream)
     assert events[-1].kind == "grade", events[-1]

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from config import PROJECT_ROOT, get_settings
-from practice.grading import Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
 from practice.quiz import QuizConfig, start_quiz
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
@@ -41,7 +41,8 @@ def take_quiz(session_number: int, database_url: str, start: threading.Barrier) 
         result = SubmitResult(attempt_id=0)
         submission = Submission(profile=profile, question=question, answer=answer, lang="en", session_id=quiz.id)
         stream = submit_answer(
-            submission, store=store, scheduler=scheduler, settings=settings, grader="embedded", result=result
+            submission, store=store, scheduler=scheduler, settings=settings, options=GradingOptions(grader="embedded"),
+            result=result,
         )
         events = list(stream)
         assert result.error is None, result.error

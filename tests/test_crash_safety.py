@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from config import PROJECT_ROOT, get_settings
-from practice.grading import grade_saved_attempt
+from practice.grading import GradingOptions, grade_saved_attempt
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
 from storage.db import dispose_engines
@@ -28,7 +28,7 @@ GRADING_SCRIPT = textwrap.dedent(
     import sys, time
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
     from config import get_settings, PROJECT_ROOT
-    from practice.grading import Submission, submit_answer
+    from practice.grading import GradingOptions, Submission, submit_answer
     from question_bank import QuestionBank
     from storage.attempts import AttemptStore
     from storage.scheduling import ReviewScheduler
@@ -46,7 +46,7 @@ GRADING_SCRIPT = textwrap.dedent(
     submission = Submission(profile="alice", question=question, answer="Mon answer survives the crash", lang="fr")
     store, scheduler = AttemptStore(settings.sqlalchemy_url), ReviewScheduler(settings.sqlalchemy_url)
     for event in submit_answer(submission, store=store, scheduler=scheduler, settings=settings,
-                               grader="llm", chat_model=StuckJudge()):
+                               options=GradingOptions(grader="llm", chat_model=StuckJudge())):
         pass
     """
 )
@@ -85,7 +85,7 @@ def test_killing_the_app_mid_grading_keeps_the_answer_regradable(agentprep_data_
     question = bank.get(pending.question_id)
     stream = grade_saved_attempt(
         pending.id, question, pending.answer, profile="alice", store=store, scheduler=scheduler, settings=settings,
-        grader="embedded",
+        options=GradingOptions(grader="embedded"),
     )  # fmt: skip
     events = list(stream)
     assert events[-1].kind == "grade"

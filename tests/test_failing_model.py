@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
 from config import PROJECT_ROOT, get_settings
-from practice.grading import Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -36,8 +36,8 @@ def test_a_stream_dropped_half_way_falls_back_and_keeps_the_attempt() -> None:
     result = SubmitResult(attempt_id=0)
     stream = submit_answer(
         Submission(profile="carol", question=QUESTION, answer=answer, lang="en"),
-        store=store, scheduler=ReviewScheduler(settings.sqlalchemy_url), settings=settings, grader="llm",
-        chat_model=DroppedStreamJudge(), result=result,
+        store=store, scheduler=ReviewScheduler(settings.sqlalchemy_url), settings=settings,
+        options=GradingOptions(grader="llm", chat_model=DroppedStreamJudge()), result=result,
     )  # fmt: skip
     events = list(stream)
     kinds = [e.kind for e in events]

@@ -18,7 +18,7 @@ from config import Settings
 from evaluators.cache import GradeCache
 from evaluators.judge_reply import score_boundary
 from evaluators.service import grade_answer, grade_stream, improve_stream
-from practice.grading import Submission, improve_attempt, submit_answer
+from practice.grading import GradingOptions, Submission, improve_attempt, submit_answer
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
 
@@ -106,11 +106,12 @@ def test_advice_is_stored_with_the_attempt_and_changes_neither_score_nor_review(
     store, scheduler = AttemptStore(settings.sqlalchemy_url), ReviewScheduler(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, IMPROVEMENT)
     submission = Submission(profile="ana", question=QUESTION, answer=GOOD_ANSWER_EN, lang="en")
+    llm = GradingOptions(grader="llm", chat_model=judge)
     graded = [e.grade for e in submit_answer(submission, store=store, scheduler=scheduler, settings=settings,
-                                             grader="llm", chat_model=judge) if e.kind == "grade"][-1]  # fmt: skip
+                                             options=llm) if e.kind == "grade"][-1]  # fmt: skip
     attempt_id = store.list("ana")[0].id
     events = list(improve_attempt(attempt_id, QUESTION, GOOD_ANSWER_EN, graded, store=store, settings=settings,
-                                  chat_model=judge))  # fmt: skip
+                                  options=GradingOptions(chat_model=judge)))  # fmt: skip
     assert events[-1].kind == "grade"
     saved = store.get(attempt_id)
     assert saved.score == graded.score and saved.review_status is None
@@ -191,13 +192,14 @@ def test_a_failure_while_storing_advice_is_an_error_event_not_a_crash(
     store, scheduler = AttemptStore(settings.sqlalchemy_url), ReviewScheduler(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, IMPROVEMENT)
     submission = Submission(profile="ana", question=QUESTION, answer=GOOD_ANSWER_EN, lang="en")
+    llm = GradingOptions(grader="llm", chat_model=judge)
     graded = [e.grade for e in submit_answer(submission, store=store, scheduler=scheduler, settings=settings,
-                                             grader="llm", chat_model=judge) if e.kind == "grade"][-1]  # fmt: skip
+                                             options=llm) if e.kind == "grade"][-1]  # fmt: skip
 
     def refuse(*args: Any) -> None:
         raise ValueError("advice must not change the grade")
 
     monkeypatch.setattr(store, "attach_advice", refuse)
     events = list(improve_attempt(store.list("ana")[0].id, QUESTION, GOOD_ANSWER_EN, graded, store=store,
-                                  settings=settings, chat_model=judge))  # fmt: skip
+                                  settings=settings, options=GradingOptions(chat_model=judge)))  # fmt: skip
     assert events[-1].kind == "error" and "must not change" in events[-1].text
