@@ -58,15 +58,24 @@ def _echo_list(title: str, items: list[str], limit: int | None = None) -> None:
 @click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help=_STORE_HELP)
-@click.option("--rebuild", is_flag=True, help="Re-embed everything from scratch.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the store from scratch (the corpus from its shipped vectors).")
 @click.option("--no-corpus", is_flag=True, help="Index only the given PATHs, not the shipped corpus.")
-def index_command(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, no_corpus: bool) -> None:
+@click.option("--write-shipped", is_flag=True,
+              help="Developers: embed the corpus and write knowledge/shipped_index.npz (commit it), then stop.")
+def index_command(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool, no_corpus: bool,
+                  write_shipped: bool) -> None:  # fmt: skip
     """Index the shipped corpus and the given files or folders (Markdown, text, PDF, HTML).
 
-    Unchanged documents are skipped, changed ones re-embedded, deleted ones removed.
+    Unchanged documents are skipped, changed ones re-embedded, deleted ones removed. The shipped
+    corpus's chunks take their vectors from knowledge/shipped_index.npz when it has them, so only
+    your own documents (and corpus pages changed since that file was written) are embedded. If
+    another process is indexing the same store, this waits for it.
     """
     from knowledge.store import KnowledgeStoreError
 
+    if write_shipped:
+        _write_shipped()
+        return
     store = _open_store(store_dir)
     bars = _ProgressBars()
     try:
@@ -85,13 +94,27 @@ def index_command(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool
     click.echo(
         f"{store.location}: {len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.skipped)} skipped, {len(report.errors)} error(s); "
-        f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f} s."
+        f"{report.chunks_embedded} chunks embedded, {report.chunks_shipped} from the shipped vectors, "
+        f"in {report.seconds:.1f} s."
     )
     if report.errors:
         click.echo(f"{len(report.errors)} file(s) could not be indexed (what was indexed before is kept):", err=True)
         for error in report.errors:
             click.echo(f"  - {error}", err=True)
         sys.exit(1)
+
+
+def _write_shipped() -> None:
+    from config import get_settings
+    from knowledge.shipped import SHIPPED_CORPUS, SHIPPED_INDEX, write_shipped
+
+    bars = _ProgressBars()
+    settings = get_settings().model_copy(update={"corpus_dir": SHIPPED_CORPUS})  # never another corpus
+    manifest = write_shipped(settings, SHIPPED_INDEX, progress=bars)
+    bars.close()
+    size_kb = SHIPPED_INDEX.stat().st_size / 1024
+    click.echo(f"Wrote {SHIPPED_INDEX} ({manifest['chunks']} chunks, {size_kb:.0f} KB, "
+               f"corpus {manifest['corpus_hash'][:12]}): commit it with the corpus.")  # fmt: skip
 
 
 @click.command("search")
@@ -101,12 +124,19 @@ def index_command(paths: tuple[Path, ...], store_dir: Path | None, rebuild: bool
 @click.option("--lang", type=click.Choice(["fr", "en"]), help="Reader's language (default: the query's).")
 @click.option("--json", "as_json", is_flag=True, help='Print a JSON list of {"text", "source", "title", "score"}.')
 def search_command(query: str, store_dir: Path | None, k: int, lang: str | None, as_json: bool) -> None:
-    """Hybrid (dense + BM25) search of the knowledge store, best first."""
+    """Hybrid (dense + BM25) search of the knowledge store, best first.
+
+    A new store is first loaded with the shipped corpus (from its shipped vectors, in seconds)."""
     from knowledge.retrieval import HybridRetriever
     from knowledge.store import KnowledgeStoreError
 
     store = _open_store(store_dir)
     try:
+        if not store.servable():  # a new store: load the shipped corpus, without the embedding model
+            report = store.prepare()
+            if report is not None and report.deferred:
+                click.echo(f"{len(report.deferred)} file(s) need the embedding model and are not searched yet: "
+                           "run `python cli.py index`.", err=True)  # fmt: skip
         if store.count() == 0:
             click.echo(f"The knowledge store at {store.location} is empty: run `python cli.py index` first.", err=True)
             sys.exit(1)

@@ -1,10 +1,15 @@
-"""Index the knowledge store in a child process: `python -m knowledge.index_worker`.
+"""Index the knowledge store in a child process: `python -m knowledge.index_worker [PATH...]`.
 
-The app starts this at low priority when it starts, instead of indexing in one of its own threads:
-loading torch and chunking the corpus would hold the server's GIL for seconds and slow every page
-a candidate opens meanwhile. The worker prints `@progress DONE TOTAL` lines and, on failure, one
-`@error MESSAGE` line; it stops as soon as its standard input closes, which the server does when it
-is done with it or when it stops, however it stops.
+The app starts this at low priority, after it has made the store answer without the model
+(`KnowledgeStore.prepare`), to embed what the shipped vectors do not cover: a coach's documents,
+corpus pages changed since the vectors were written (the PATHs it names, plus whatever the store
+already indexes). Not in one of the server's own threads: loading torch and embedding would hold the
+server's GIL for seconds and slow every page a candidate opens meanwhile. If another process is
+writing to the store, the worker waits for it (build lock), then finds that work done.
+
+The worker prints `@progress DONE TOTAL` lines (chunks embedded), `@waiting` while another build holds the store and,
+on failure, one `@error MESSAGE` line; it stops as soon as its standard input closes, which the server
+does when it is done with it or when it stops, however it stops.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from pathlib import Path
 
 PRIORITY = 10
 """`nice` increment: the candidate's pages and browser come first."""
@@ -23,18 +29,21 @@ def _exit_when_stdin_closes() -> None:
     os._exit(3)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     if hasattr(os, "nice"):
         os.nice(PRIORITY)
     threading.Thread(target=_exit_when_stdin_closes, name="stdin-watch", daemon=True).start()
     from config import get_settings
-    from knowledge.store import KnowledgeStore
+    from knowledge.store import EMBEDDING, WAITING, KnowledgeStore
 
-    def report(done: int, total: int, _label: str) -> None:
-        print("@progress", done, total, flush=True)
+    def report(done: int, total: int, label: str) -> None:
+        if label == WAITING:
+            print("@waiting", flush=True)
+        elif label == EMBEDDING:  # reading and comparing files is quick: the wait is the embedding
+            print(f"@progress {done} {total}", flush=True)
 
     try:
-        KnowledgeStore(get_settings()).index(progress=report)
+        KnowledgeStore(get_settings()).index([Path(arg) for arg in argv], progress=report)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
         print("@error", message, flush=True)
@@ -43,4 +52,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

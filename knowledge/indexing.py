@@ -11,12 +11,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from config import Settings
 from knowledge.chunking import Chunk, ChunkingSettings, chunk_text, count_sections
 from knowledge.documents import Document, DocumentError, collect_files, file_hash, read_bytes_checked, read_document
+from knowledge.shipped import ShippedVectors
 
 ProgressCallback = Callable[[int, int, str], None]
 READING, EMBEDDING = "Reading files", "Embedding chunks"
+WAITING = "Waiting for another build of this store"
 EMBED_BATCH = 128
 Pending = list[tuple[Document, list[Chunk], bool]]  # document, its chunks, was it indexed before
 
@@ -31,6 +35,8 @@ class IndexReport:
     rebuilt: bool = False
     rebuild_reason: str = ""
     chunks_embedded: int = 0
+    chunks_shipped: int = 0  # written with their vector from the shipped file, without the model
+    deferred: list[str] = field(default_factory=list)  # files that need the model, left for a later run
     seconds: float = 0.0
 
     @property
@@ -131,40 +137,99 @@ def read_changed(
     return pending
 
 
+@dataclass
+class _Rows:
+    """One pending document's rows and their vectors, None where the model must compute one."""
+
+    document: Document
+    was_known: bool
+    rows: list[tuple[str, str, dict]]
+    vectors: list
+    from_file: int = 0
+
+    def __post_init__(self) -> None:
+        self.from_file = len(self.rows) - self.missing
+
+    @property
+    def missing(self) -> int:
+        return sum(vector is None for vector in self.vectors)
+
+
 def embed_and_write(
     collection,  # type: ignore[no-untyped-def]
     pending: Pending,
     current: dict[str, DocumentInfo],
     report: IndexReport,
     progress: ProgressCallback | None,
+    shipped: ShippedVectors | None = None,
+    embed: bool = True,
 ) -> None:
-    """Embed in batches across documents; write each document as soon as all its chunks are embedded,
-    so an interrupted run keeps every document it finished."""
-    from knowledge.embeddings import encode
-
-    total = sum(len(chunks) for _, chunks, _ in pending)
-    batch: Pending = []
-    for item in pending:
+    """Write each pending document's chunks with their vectors: from the shipped file when it has
+    the chunk's exact text, else embedded in batches across documents. A document is written as soon
+    as all its vectors are known, so an interrupted run keeps every document it finished. With
+    `embed=False` the model is never loaded: documents that need it keep what was indexed before and
+    are listed in `report.deferred`."""
+    to_embed: list[_Rows] = []
+    ready: list[_Rows] = []
+    for document, chunks, was_known in pending:
+        rows = document_rows(document, chunks)
+        vectors = [None if shipped is None else shipped.vector(text) for _, text, _ in rows]
+        item = _Rows(document, was_known, rows, vectors)
+        if not item.missing:  # wholly shipped: written before the model even loads
+            ready.append(item)
+        elif embed:
+            to_embed.append(item)
+        else:
+            report.deferred.append(str(document.path))
+    _write(collection, current, report, *ready)  # one write: each add() costs Chroma a flush
+    total = sum(item.missing for item in to_embed)
+    batch: list[_Rows] = []
+    for item in to_embed:
         batch.append(item)
-        if sum(len(chunks) for _, chunks, _ in batch) < EMBED_BATCH and item is not pending[-1]:
+        if sum(entry.missing for entry in batch) < EMBED_BATCH and item is not to_embed[-1]:
             continue
-        rows = [row for document, chunks, _ in batch for row in document_rows(document, chunks)]
-        vectors = encode([text for _, text, _ in rows])
-        start = 0
-        for document, chunks, was_known in batch:
-            end = start + len(chunks)
-            if document.source in current:
-                collection.delete(where={"source": document.source})
-            ids, texts, metadatas = zip(*rows[start:end], strict=True)
-            collection.add(
-                ids=list(ids), embeddings=vectors[start:end], documents=list(texts), metadatas=list(metadatas)
-            )
-            (report.updated if was_known else report.added).append(document.source)
-            start = end
-        report.chunks_embedded += len(rows)
+        report.chunks_embedded += _embed_missing(batch)
+        for entry in batch:  # one document at a time: an interrupted run keeps each one it finished
+            _write(collection, current, report, entry)
         batch = []
         if progress:
             progress(report.chunks_embedded, total, EMBEDDING)
+
+
+def _embed_missing(batch: list[_Rows]) -> int:
+    """Compute, in place, the vectors the shipped file did not have; returns how many."""
+    from knowledge.embeddings import encode
+
+    holes = [(entry, i) for entry in batch for i, vector in enumerate(entry.vectors) if vector is None]
+    for (entry, i), vector in zip(holes, encode([entry.rows[i][1] for entry, i in holes]), strict=True):
+        entry.vectors[i] = vector
+    return len(holes)
+
+
+def _write(collection, current: dict[str, DocumentInfo], report: IndexReport, *items: _Rows) -> None:  # type: ignore[no-untyped-def]
+    """Replace these documents' chunks, in as few `add()` calls as Chroma's batch limit allows."""
+    if not items:
+        return
+    stale = [item.document.source for item in items if item.document.source in current]
+    if stale:
+        collection.delete(where={"source": stale[0]} if len(stale) == 1 else {"source": {"$in": stale}})
+    rows = [row for item in items for row in item.rows]
+    vectors = np.asarray([vector for item in items for vector in item.vectors], dtype=np.float32)
+    step = _max_batch(collection)
+    for start in range(0, len(rows), step):
+        ids, texts, metadatas = zip(*rows[start : start + step], strict=True)
+        collection.add(ids=list(ids), embeddings=vectors[start : start + step], documents=list(texts),
+                       metadatas=list(metadatas))  # fmt: skip
+    for item in items:
+        (report.updated if item.was_known else report.added).append(item.document.source)
+        report.chunks_shipped += item.from_file
+
+
+def _max_batch(collection) -> int:  # type: ignore[no-untyped-def]
+    try:
+        return max(1, int(collection._client.get_max_batch_size()))
+    except Exception:  # not every client says; Chroma's own default limit is higher than this
+        return 1000
 
 
 def document_rows(document: Document, chunks: list[Chunk]) -> list[tuple[str, str, dict]]:

@@ -69,10 +69,14 @@ class RetrievalConfig:
 
 @lru_cache(maxsize=1024)
 def embed_query(text: str) -> np.ndarray:
-    """One embedding per distinct query; `references()` asks twice for the same text."""
-    from knowledge.embeddings import encode
+    """One embedding per distinct query; `references()` asks twice for the same text.
 
-    vector = encode([text])[0]
+    Computed by the numpy encoder of the same model (knowledge/query_encoder.py): it loads in a
+    fraction of a second where torch takes several, so a new server answers its first question at once.
+    """
+    from knowledge.query_encoder import query_encoder
+
+    vector = query_encoder().embed(text)
     vector.setflags(write=False)
     return vector
 
@@ -186,15 +190,19 @@ class HybridRetriever:
         self.config = config or RetrievalConfig()
         self._snapshot: _Snapshot | None = None
         self._refresh_lock = threading.Lock()
+        self._vectors_stale = False  # another process may have written vectors this one's index lacks
 
     def snapshot(self) -> _Snapshot:
         generation = self.store.generation()
         current = self._snapshot
-        if current is not None and current.generation == generation:
+        if current is not None and current.generation == generation and not self._vectors_stale:
             return current
         with self._refresh_lock:  # one thread rebuilds; the others wait and reuse it
             if self._snapshot is None or self._snapshot.generation != generation:
                 self._snapshot = _Snapshot(generation, self.store)
+                self._vectors_stale = True
+            if self._vectors_stale:  # retried at the next search while another process writes
+                self._vectors_stale = not self.store.refresh()
             return self._snapshot
 
     def search(

@@ -5,6 +5,10 @@ bumped on every change) and every chunk carries its document's content hash, so 
 and a Chroma server behave the same and there is no side file to fall out of step. `index()` is a
 sync: unchanged files are skipped without loading the model, changed ones replaced, files that
 disappeared removed; a file that fails to read keeps its previous chunks.
+
+Writers hold the store's build lock (knowledge/build_lock.py), so of several processes or servers
+starting on one new store, one loads it and the others wait, then find it done. Shipped-corpus
+chunks take their vectors from the shipped file (knowledge/shipped.py) instead of the model.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from config import Settings
+from knowledge.build_lock import BuildBusy, build_lock
 from knowledge.chunking import ChunkingSettings
 from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.indexing import (
     EMBEDDING,
     READING,
+    WAITING,
     DocumentInfo,
     IndexReport,
     ProgressCallback,
@@ -30,10 +36,13 @@ from knowledge.indexing import (
     find_targets,
     read_changed,
 )
+from knowledge.shipped import SHIPPED_INDEX, ShippedVectors, load_shipped
 
-__all__ = ["EMBEDDING", "READING", "ChunkRows", "DocumentInfo", "IndexReport", "KnowledgeStore", "KnowledgeStoreError"]
+__all__ = ["EMBEDDING", "READING", "WAITING", "BuildBusy", "ChunkRows", "DocumentInfo", "IndexReport",
+           "KnowledgeStore", "KnowledgeStoreError"]  # fmt: skip
 MANIFEST_SCHEMA = 1
 _PAGE = 5000
+_NO_SUCH_ID = "agentprep-refresh-probe"
 
 
 class KnowledgeStoreError(RuntimeError):
@@ -50,7 +59,14 @@ class ChunkRows:
 class KnowledgeStore:
     """One Chroma collection of chunks; writes are serialised, reads may come from any thread."""
 
-    def __init__(self, settings: Settings, store_dir: Path | None = None, chunking: ChunkingSettings | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        store_dir: Path | None = None,
+        chunking: ChunkingSettings | None = None,
+        shipped: Path | None = SHIPPED_INDEX,
+    ):
+        """`shipped`: the shipped-corpus vectors file to take known chunks' vectors from (None: embed all)."""
         self.settings = settings
         self.chunking = chunking or ChunkingSettings()
         self.collection_name = settings.collection
@@ -60,6 +76,8 @@ class KnowledgeStore:
         self._collection = None
         self._write_lock = threading.RLock()
         self._open_lock = threading.Lock()
+        self.shipped_path = shipped
+        self._shipped: ShippedVectors | None = None
 
     @property
     def location(self) -> str:
@@ -161,7 +179,7 @@ class KnowledgeStore:
 
     def remove(self, source: str) -> bool:
         """Drop a document's chunks; corpus documents come back at the next `index` of the corpus."""
-        with self._write_lock:
+        with self._write_lock, self.build_lock():
             collection = self._get_collection(create=False)
             if collection is None or not collection.get(where={"source": source}, limit=1)["ids"]:
                 return False
@@ -169,17 +187,38 @@ class KnowledgeStore:
             self._bump_generation(collection)
             return True
 
+    def build_lock(self, wait: bool = True, on_wait=None):  # type: ignore[no-untyped-def]
+        """The cross-process writer lock of this store (see knowledge/build_lock.py)."""
+        return build_lock(self.settings, self.store_dir, self.collection_name, wait=wait, on_wait=on_wait)
+
+    def shipped_vectors(self) -> ShippedVectors | None:
+        if self._shipped is None and self.shipped_path is not None:
+            self._shipped = load_shipped(self.shipped_path)
+        return self._shipped
+
     def index(
         self,
         paths: list[Path] | None = None,
         include_corpus: bool = True,
         rebuild: bool = False,
         progress: ProgressCallback | None = None,
+        embed: bool = True,
+        wait: bool = True,
     ) -> IndexReport:
-        """Bring the store in line with the corpus, the given paths and the files already indexed."""
+        """Bring the store in line with the corpus, the given paths and the files already indexed.
+
+        `embed=False` never loads the model: documents the shipped vectors do not cover are left as
+        they were and listed in `report.deferred`. If another process is writing to the store, wait
+        for it (saying so through `progress` with the WAITING label), or raise BuildBusy if not `wait`.
+        """
         started = time.perf_counter()
         report = IndexReport()
-        with self._write_lock:
+
+        def waiting() -> None:
+            if progress:
+                progress(0, 0, WAITING)
+
+        with self._write_lock, self.build_lock(wait=wait, on_wait=waiting):
             self._collection = None  # fresh metadata: another process may have written since
             collection = self._get_collection(create=True)
             known = self._states(collection)
@@ -194,11 +233,59 @@ class KnowledgeStore:
                 if source in current:
                     collection.delete(where={"source": source})
             pending = read_changed(self.settings, self.chunking, targets, current, known, report, progress)
-            embed_and_write(collection, pending, current, report, progress)
+            embed_and_write(collection, pending, current, report, progress, self.shipped_vectors(), embed)
             if report.changed:
                 self._bump_generation(collection)
         report.seconds = time.perf_counter() - started
         return report
+
+    def servable(self) -> bool:
+        """True if the store holds chunks made with today's model and chunking (it can answer now)."""
+        from chromadb.errors import NotFoundError
+
+        try:  # fresh metadata: another process may have rebuilt it since
+            fresh = self._client().get_collection(self.collection_name)
+        except NotFoundError:
+            return False
+        return not self._rebuild_reason(fresh.metadata or {}) and fresh.count() > 0
+
+    def prepare(self, progress: ProgressCallback | None = None) -> IndexReport | None:
+        """Make the store answer without loading the model, for a server that starts.
+
+        Loads what the shipped vectors cover and removes what is gone (`index(embed=False)`). If
+        another process is writing and the store can already answer, returns None at once (that
+        process finishes the work); if it cannot yet, waits for that process, then does what is
+        left. The report's `deferred` files need the model: index them afterwards, off the request path.
+        """
+        try:
+            return self.index(progress=progress, embed=False, wait=False)
+        except BuildBusy:
+            if self.servable():
+                return None
+        return self.index(progress=progress, embed=False)
+
+    def refresh(self) -> bool:
+        """Make this process's dense search see what other processes wrote to an embedded store.
+
+        An embedded Chroma keeps each collection's vector index in memory and catches up with its
+        write log only when this process itself writes; a delete of an id that does not exist is that
+        write. Done under the build lock, never while another process writes: returns False then
+        (try again later). A Chroma server needs nothing (one process holds the index).
+        """
+        if self.use_server:
+            return True
+        if not self._write_lock.acquire(blocking=False):  # this process is writing: it will be fresh
+            return False
+        try:
+            with self.build_lock(wait=False):
+                collection = self._get_collection(create=False)
+                if collection is not None:
+                    collection.delete(ids=[_NO_SUCH_ID])
+            return True
+        except BuildBusy:
+            return False
+        finally:
+            self._write_lock.release()
 
     def _reset(self, collection):  # type: ignore[no-untyped-def]
         generation = int((collection.metadata or {}).get("generation", 0)) + 1

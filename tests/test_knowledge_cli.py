@@ -64,7 +64,24 @@ def test_search_json_lists_hits_best_first(corpus: Path, tmp_path: Path) -> None
     assert human.exit_code == 0 and human.stdout.startswith("1. Les agents > La boucle ReAct  [fr/agents.md")
 
 
-def test_search_on_an_empty_store_says_to_index_first(tmp_path: Path) -> None:
+def test_search_on_a_new_store_finds_shipped_passages_without_an_index_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_model(texts):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"the shipped corpus was embedded again ({len(texts)} texts)")
+
+    monkeypatch.setattr("knowledge.embeddings.encode", no_model)
+    result = run("search", "--store", str(tmp_path / "new"), "Reciprocal Rank Fusion", "--lang", "en", "--json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 5 and all(hit["source"].startswith("en/") for hit in hits)
+    assert any("Reciprocal Rank Fusion" in hit["text"] for hit in hits[:2])
+
+
+def test_search_with_nothing_to_search_says_to_index_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "no-corpus").mkdir()
+    monkeypatch.setenv("AGENTPREP_CORPUS_DIR", str(tmp_path / "no-corpus"))
+    get_settings.cache_clear()
     result = run("search", "--store", str(tmp_path / "nothing"), "agents")
     assert result.exit_code == 1
     assert "is empty: run `python cli.py index` first" in result.stderr
