@@ -40,7 +40,7 @@ class CoachContent:
 
     def stored_samples(self, question_id: str) -> list[StoredSample]:
         """The samples coaches added to a question (removable), without the shipped ones."""
-        return list(self.store.edits().samples.get(question_id, ()))
+        return self.store.samples(question_id)
 
     def save_question(self, question: Question, *, by: str | None = None) -> None:
         """Add a question or store an edit (of a shipped question: an override that can be reverted)."""

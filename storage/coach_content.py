@@ -127,14 +127,28 @@ class CoachContentStore:
                     questions[row.question_id] = Question.model_validate(json.loads(row.question_json))
                 except (ValidationError, ValueError) as exc:
                     unreadable.append(f"{row.question_id}: {exc}")
-            for row in session.scalars(select(CalibrationSampleRow).order_by(CalibrationSampleRow.id)):
-                try:
-                    sample = CalibrationSample.model_validate_json(row.sample_json)
-                except ValidationError as exc:
-                    unreadable.append(f"{row.question_id} sample {row.id}: {exc}")
-                    continue
-                samples[row.question_id].append(StoredSample(row.id, row.question_id, sample, row.source))
+            for stored in self._samples(session, select(CalibrationSampleRow), unreadable):
+                samples[stored.question_id].append(stored)
         return CoachEdits(questions, dict(samples), unreadable)
+
+    def samples(self, question_id: str) -> list[StoredSample]:
+        """One question's stored samples, oldest first (the studio's list, without reading everything)."""
+        query = select(CalibrationSampleRow).where(CalibrationSampleRow.question_id == question_id)
+        with self._sessions() as session:
+            return self._samples(session, query, [])
+
+    @staticmethod
+    def _samples(session, query, unreadable: list[str]) -> list[StoredSample]:  # type: ignore[no-untyped-def]
+        """The samples the query selects, in id order; a row that no longer validates goes to `unreadable`."""
+        found = []
+        for row in session.scalars(query.order_by(CalibrationSampleRow.id)):
+            try:
+                sample = CalibrationSample.model_validate_json(row.sample_json)
+            except ValidationError as exc:
+                unreadable.append(f"{row.question_id} sample {row.id}: {exc}")
+                continue
+            found.append(StoredSample(row.id, row.question_id, sample, row.source))
+        return found
 
     def version(self) -> str:
         """Changes whenever any coach content changes: a cheap check before reusing a cached bank."""
