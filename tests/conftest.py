@@ -30,6 +30,13 @@ def agentprep_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     get_settings.cache_clear()
 
 
-from browser_support import app_server, chromium_browser, page  # noqa: E402,F401 - shared fixtures
+from browser_support import app_server, chromium_browser, free_port, page  # noqa: E402,F401 - shared fixtures
+
+
+@pytest.fixture
+def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An Ollama URL nothing listens on: the app falls back to templates and the embedded grader."""
+    monkeypatch.setenv("AGENTPREP_OLLAMA_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
 from grading_fixtures import llama_server  # noqa: E402,F401 - one SmolLM2 server per session
 from postgres_support import postgres_url  # noqa: E402,F401

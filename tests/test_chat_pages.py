@@ -7,8 +7,6 @@ small test knowledge store of test_ask instead of indexing the whole corpus.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_ask import small_knowledge
@@ -24,13 +22,7 @@ ANSWER = (
 )
 
 
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    monkeypatch.setenv("AGENTPREP_OLLAMA_URL", f"http://127.0.0.1:{closed_port}")
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("no_llm")  # conftest: no model answers
 
 
 def open_page(page: str) -> AppTest:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -25,13 +23,7 @@ ANSWER = (
 )
 
 
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    monkeypatch.setenv("AGENTPREP_OLLAMA_URL", f"http://127.0.0.1:{closed_port}")
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("no_llm")  # conftest: no model answers
 
 
 def runner() -> GradingRunner:
