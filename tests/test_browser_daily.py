@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from browser_support import free_port, start_streamlit, stop, wait_until_healthy
+from browser_support import running_app
 
 from evaluators.grade import Grade
 from storage.attempts import AttemptStore
@@ -42,14 +42,8 @@ def server_with_reviews_due(tmp_path: Path):  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     yesterday_practice(data_dir)
-    port = free_port()
-    process = start_streamlit(data_dir, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
+    with running_app(data_dir) as url:
         yield url
-    finally:
-        stop(process)
 
 
 def answer_and_wait(page) -> None:  # type: ignore[no-untyped-def]

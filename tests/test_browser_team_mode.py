@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browser_support import free_port, start_streamlit, stop, wait_until_healthy
+from browser_support import running_app
 
 from coach.auth import hash_password
 from evaluators.grade import Grade
@@ -32,14 +32,10 @@ def team_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     attempt = store.start(profile="ben", question_id="aii-20-rag", lang="fr", answer=BEN_ANSWER)
     store.complete(attempt, Grade(score=6.0, grader="embedded"))
     dispose_engines()
-    port = free_port()
-    process = start_streamlit(data_dir, port, {"AGENTPREP_TEAM_MODE": "true", "AGENTPREP_INDEX_ON_START": "false"})
-    address = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(address, process)
-        yield address, url
+        with running_app(data_dir, {"AGENTPREP_TEAM_MODE": "true", "AGENTPREP_INDEX_ON_START": "false"}) as address:
+            yield address, url
     finally:
-        stop(process)
         dispose_engines()
 
 
