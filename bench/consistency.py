@@ -179,12 +179,12 @@ def bench_embedded(entries: list[GradedEntry], questions: dict[str, Question], r
     settings: Settings = get_settings().model_copy(update={"data_dir": data_dir})
     warm = entries[0]
     grade_answer(questions[warm.question_id], warm.answer, settings=settings, grader="embedded",
-                 cache=GradeCache(data_dir / "warm-up"))  # fmt: skip
+                 cache=GradeCache(f"sqlite:///{data_dir / 'warm-up.db'}"))  # fmt: skip
     print(f"\n-- embedded grader: {len(entries)} answers x {repeats} (model loaded first) --")
     fresh = grade_series(entries, questions, repeats, "embedded, no cache", settings=settings, grader="embedded",
-                         cache=GradeCache(data_dir / "fresh"), fresh=True)  # fmt: skip
+                         cache=GradeCache(f"sqlite:///{data_dir / 'fresh.db'}"), fresh=True)  # fmt: skip
     cached = grade_series(entries, questions, repeats, "embedded, cache", settings=settings, grader="embedded",
-                          cache=GradeCache(data_dir / "cached"))  # fmt: skip
+                          cache=GradeCache(f"sqlite:///{data_dir / 'cached.db'}"))  # fmt: skip
     check_cached(cached, "embedded, cache")
     return [("embedded grader, no cache (fresh=True)", fresh, "embedded"),
             ("embedded grader, grade cache", cached, "embedded")]  # fmt: skip
@@ -199,7 +199,7 @@ def bench_llm(entries: list[GradedEntry], questions: dict[str, Question], repeat
         common = {"settings": settings, "grader": "llm", "chat_model": model,
                   "excerpts_for": bench_judge.corpus_excerpts}  # fmt: skip
         no_cache = grade_series(entries, questions, repeats, "llm, no cache", cache=None, **common)
-        cache = GradeCache(Path(tempfile.mkdtemp(prefix="bench-consistency-llm-")))
+        cache = GradeCache(f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-consistency-llm-')) / 'cache.db'}")
         with_cache = grade_series(entries, questions, repeats, "llm, cache", cache=cache, **common)
     check_cached(with_cache, "llm, cache")
     return [("LLM judge, no cache (every call reaches the model)", no_cache, "llm"),

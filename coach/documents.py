@@ -1,64 +1,67 @@
-"""Knowledge documents from the coach studio: save uploads safely, re-index, remove one.
+"""Knowledge documents from the coach studio: keep uploads in the database, re-index, remove one.
 
-Uploads go through `knowledge.documents.save_upload` (sanitised name, size limit, content checked
-before anything is written). Each refused file gets its own message; the good files are kept.
+An upload is checked before it is kept (`knowledge.documents.check_upload`: safe name, size limit,
+readable content); each refused file gets its own message and the good ones are kept. Kept in the
+database, an upload is indexed and opened by every app server, named `upload/<name>` in the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from config import Settings
-from knowledge.documents import DocumentError, save_upload
+from knowledge.documents import DocumentError, check_upload, upload_name, upload_source
+from storage.documents import UploadedDocuments
 
 
 @dataclass
 class UploadResult:
-    saved: list[Path] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)  # the sources the store will know them by
     errors: list[str] = field(default_factory=list)
 
 
-def save_uploads(settings: Settings, files: Iterable[tuple[str, bytes]]) -> UploadResult:
-    """Save each (name, content) under settings.uploads_dir; a bad file is reported, never saved."""
+def save_uploads(
+    settings: Settings, files: Iterable[tuple[str, bytes]], uploaded_by: str | None = None
+) -> UploadResult:
+    """Keep each (name, content) in the database; a bad file is reported, never kept."""
     result = UploadResult()
-    max_bytes = settings.max_upload_mb * 2**20
-    server_folder = f"{settings.uploads_dir.resolve().as_posix()}/"
+    documents = UploadedDocuments(settings.sqlalchemy_url)
     for name, data in files:
         try:
-            result.saved.append(save_upload(settings.uploads_dir, name, data, max_bytes))
-        except DocumentError as exc:  # name the file as the coach knows it, not by its path on the server
-            result.errors.append(str(exc).replace(server_folder, ""))
+            kept_name = check_upload(name, data, settings.max_upload_mb * 2**20)
+        except DocumentError as exc:
+            result.errors.append(str(exc))
+            continue
+        documents.save(kept_name, data, uploaded_by)
+        result.saved.append(upload_source(kept_name))
     return result
 
 
 def reindex(store, settings: Settings, progress: Callable[[int, int, str], None] | None = None):  # type: ignore[no-untyped-def]
-    """Index the shipped corpus, the uploads folder and what is already indexed; returns the IndexReport."""
-    paths = [settings.uploads_dir] if settings.uploads_dir.is_dir() and any(settings.uploads_dir.iterdir()) else []
-    return store.index(paths=paths, include_corpus=True, progress=progress)
+    """Index the shipped corpus, the uploads and what is already indexed; returns the IndexReport."""
+    return store.index(include_corpus=True, progress=progress)
 
 
-def is_upload(settings: Settings, source: str) -> bool:
-    """True for a document whose file lives in the uploads folder (the studio may delete that file)."""
-    path = Path(source)
-    if not path.is_absolute():
-        return False
-    return settings.uploads_dir.resolve() in path.resolve().parents
+def is_upload(source: str) -> bool:
+    """True for a document a coach uploaded (the studio may delete it)."""
+    return upload_name(source) is not None
 
 
 def document_name(source: str) -> str:
     """How the studio names a document: `fr/x.md` for the course, the file name for an upload, never a server path."""
-    return Path(source).name if Path(source).is_absolute() else source
+    name = upload_name(source)
+    if name is not None:
+        return name
+    return source.rsplit("/", 1)[-1] if source.startswith("/") else source
 
 
 def remove_document(store, settings: Settings, source: str) -> bool:  # type: ignore[no-untyped-def]
-    """Drop a document from the store, and its uploaded file so the next re-index does not bring it back.
+    """Drop a document from the store, and an upload from the database so no re-index brings it back.
 
     A shipped corpus document comes back at the next re-index of the corpus: the corpus is the
     project's, so it is changed in git, not from the studio.
     """
-    removed = store.remove(source)
-    if is_upload(settings, source):
-        Path(source).unlink(missing_ok=True)
-    return removed
+    name = upload_name(source)
+    deleted = name is not None and UploadedDocuments(settings.sqlalchemy_url).remove(name)
+    return store.remove(source) or deleted

@@ -65,7 +65,7 @@ def grade_batch(
     from evaluators.cache import GradeCache
     from evaluators.service import MAX_OUTPUT_TOKENS, grade_answer, llm_health
 
-    chat_model, cache = None, GradeCache.under(settings.data_dir)
+    chat_model, cache = None, GradeCache(settings.sqlalchemy_url)
     if grader == "llm" or (grader == "auto" and llm_health(settings).ok):
         from llm_server.providers import get_chat_model
 

@@ -4,54 +4,50 @@ gets the stored grade back at once instead of a new model call.
 "Unchanged" is what the key covers: the grader's code (a hash of every grading module, its
 thresholds, guards, fitted weights and prompt files) and its model, the question's grading
 material (its hash), the answer, the excerpts and the coach-graded examples shown to the judge.
-Change any of them and the answer is graded afresh. Grades are files, one per key, under the data
-directory: nothing to migrate, and safe to delete.
+Change any of them and the answer is graded afresh. Grades live in the database (`grade_cache`),
+so every app server of a team serves the same grade for the same answer; rows are safe to delete.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
-from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from evaluators.examples import GradedExample
 from evaluators.grade import Grade
 from evaluators.provenance import grade_cache_key, grader_version, prompt_version, rubric_version
 from question_bank.model import Question
+from storage.db import CachedGrade, session_factory
 
 log = logging.getLogger(__name__)
 
 
 class GradeCache:
-    """Grades on disk, one JSON file per key. A grade served from here has `cached` set."""
+    """Grades by key in the database. A grade served from here has `cached` set."""
 
-    def __init__(self, directory: Path):
-        self.directory = directory
-
-    @classmethod
-    def under(cls, data_dir: Path) -> GradeCache:
-        """The app's grade cache in its data directory."""
-        return cls(data_dir / "cache" / "grades")
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self._sessions = session_factory(database_url)
 
     def get(self, key: str) -> Grade | None:
-        path = self.directory / f"{key}.json"
         try:
-            grade = Grade.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            with self._sessions() as session:
+                row = session.get(CachedGrade, key)
+            grade = Grade.model_validate_json(row.grade_json) if row is not None else None
+        except (SQLAlchemyError, ValueError) as exc:  # an unreadable row is graded afresh
+            log.warning("grade cache not read: %s", exc)
             return None
-        grade.cached = True
+        if grade is not None:
+            grade.cached = True
         return grade
 
     def put(self, key: str, grade: Grade) -> None:
+        stored = grade.model_copy(update={"cached": False}).model_dump_json()
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            stored = grade.model_copy(update={"cached": False})
-            # Written aside then renamed: two sessions grading the same answer never read half a file.
-            partial = self.directory / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-            partial.write_text(stored.model_dump_json(), encoding="utf-8")
-            os.replace(partial, self.directory / f"{key}.json")
-        except (OSError, ValueError) as exc:  # a read-only disk (or odd text) costs repeatability, not the grade
+            with self._sessions.begin() as session:  # two servers grading the same answer: the last one stays
+                session.merge(CachedGrade(key=key, grade_json=stored))
+        except SQLAlchemyError as exc:  # a busy or read-only database costs repeatability, not the grade
             log.warning("grade cache not written: %s", exc)
 
 

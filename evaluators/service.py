@@ -107,7 +107,7 @@ def grade_stream(
     lang = detect_language(sanitized.text or clean_text(answer or ""), default=settings.language)
     words = len(sanitized.text.split())
     if cache is None and chat_model is None:
-        cache = GradeCache.under(settings.data_dir)
+        cache = GradeCache(settings.sqlalchemy_url)
     assess = {"answer_words": words, "expected_lang": expected_lang}
 
     if grader == "embedded" or sanitized.empty or words < 5:
@@ -222,7 +222,7 @@ def improve_stream(
         yield GradeEvent("error", feedback.text("improve_not_llm", lang))
         return
     if cache is None and chat_model is None:
-        cache = GradeCache.under(settings.data_dir)
+        cache = GradeCache(settings.sqlalchemy_url)
     if chat_model is None:
         health = llm_health(settings)
         if not health.ok:

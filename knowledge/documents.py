@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
@@ -34,6 +35,15 @@ _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _HTML_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HTML_BLOCKS = ("p", "li", "pre", "blockquote", "tr", "dt", "dd", "div", "section", "article", "table", "ul", "ol")
 _UNSAFE_NAME_CHARS = re.compile(r"[^\w.\- ]+", re.UNICODE)
+UPLOAD_PREFIX = "upload/"
+
+
+class UploadedFiles(Protocol):
+    """The coach's uploads (storage.documents.UploadedDocuments): listed with their hashes, read by name."""
+
+    def listing(self) -> list: ...  # objects with `.name` and `.content_hash`
+
+    def read(self, name: str) -> bytes | None: ...
 
 
 class DocumentError(ValueError):
@@ -42,7 +52,7 @@ class DocumentError(ValueError):
 
 @dataclass(frozen=True)
 class Document:
-    source: str  # stable id: "fr/rag-pipeline.md" inside the corpus, the absolute path elsewhere
+    source: str  # stable id: "fr/rag-pipeline.md" in the corpus, "upload/<name>" for an upload, else the absolute path
     path: Path
     title: str
     language: str
@@ -221,7 +231,7 @@ def _read_pdf(path: Path, data: bytes) -> tuple[str | None, str]:
 
 
 def safe_upload_name(name: str) -> str:
-    """A file name safe to create in the uploads folder: no folders, no `..`, no hidden or odd characters."""
+    """A file name safe to keep and show: no folders, no `..`, no hidden or odd characters."""
     base = name.replace("\\", "/").split("/")[-1]
     base = _UNSAFE_NAME_CHARS.sub("_", base).strip(" .")
     base = base.lstrip("-")[:120]
@@ -233,26 +243,27 @@ def safe_upload_name(name: str) -> str:
     return base
 
 
-def save_upload(uploads_dir: Path, name: str, data: bytes, max_bytes: int) -> Path:
-    """Store an uploaded file under `uploads_dir` (sanitised name, size checked) and return its path.
+def upload_source(name: str) -> str:
+    """How the knowledge store names an uploaded file: the same on every server, never a disk path."""
+    return f"{UPLOAD_PREFIX}{name}"
 
-    The upload is checked before anything is written, and written atomically, so a refused or
-    interrupted upload never replaces a good file of the same name.
+
+def upload_name(source: str) -> str | None:
+    """The file name of an upload's source, None for any other source."""
+    return source.removeprefix(UPLOAD_PREFIX) if source.startswith(UPLOAD_PREFIX) else None
+
+
+def check_upload(name: str, data: bytes, max_bytes: int) -> str:
+    """The name an upload is kept under, once its size and content are checked; DocumentError if refused.
+
+    Checked before anything is kept, so a refused upload never replaces a good file of the same name.
     """
-    target_name = safe_upload_name(name)
+    kept_name = safe_upload_name(name)
     if len(data) > max_bytes:
         raise DocumentError(
             f"{name}: {len(data) / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit (AGENTPREP_MAX_UPLOAD_MB)"
         )
     if not data.strip():
         raise DocumentError(f"{name}: the file is empty")
-    root = uploads_dir.resolve()
-    target = (root / target_name).resolve()
-    if target.parent != root:  # belt and braces: safe_upload_name already removed folders
-        raise DocumentError(f"{name!r}: refusing a file name that leaves the uploads folder")
-    read_document(target, target.as_posix(), max_bytes, data=data)  # refuse bad content before saving
-    root.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    partial.write_bytes(data)
-    partial.replace(target)
-    return target
+    read_document(Path(kept_name), upload_source(kept_name), max_bytes, data=data)
+    return kept_name

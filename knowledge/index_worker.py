@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
         os.nice(PRIORITY)
     threading.Thread(target=_exit_when_stdin_closes, name="stdin-watch", daemon=True).start()
     from config import get_settings
+    from knowledge.documents import upload_name
     from knowledge.store import EMBEDDING, WAITING, KnowledgeStore
 
     def report(done: int, total: int, label: str) -> None:
@@ -43,7 +44,9 @@ def main(argv: list[str]) -> int:
             print(f"@progress {done} {total}", flush=True)
 
     try:
-        KnowledgeStore(get_settings()).index([Path(arg) for arg in argv], progress=report)
+        # Uploads (`upload/<name>`) are read from the database by every index run: only files are paths.
+        paths = [Path(arg) for arg in argv if upload_name(arg) is None]
+        KnowledgeStore(get_settings()).index(paths, progress=report)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
         print("@error", message, flush=True)

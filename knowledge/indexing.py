@@ -15,7 +15,17 @@ import numpy as np
 
 from config import Settings
 from knowledge.chunking import Chunk, ChunkingSettings, chunk_text, count_sections
-from knowledge.documents import Document, DocumentError, collect_files, file_hash, read_bytes_checked, read_document
+from knowledge.documents import (
+    Document,
+    DocumentError,
+    UploadedFiles,
+    collect_files,
+    file_hash,
+    read_bytes_checked,
+    read_document,
+    upload_name,
+    upload_source,
+)
 from knowledge.shipped import ShippedVectors
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -36,7 +46,7 @@ class IndexReport:
     rebuild_reason: str = ""
     chunks_embedded: int = 0
     chunks_shipped: int = 0  # written with their vector from the shipped file, without the model
-    deferred: list[str] = field(default_factory=list)  # files that need the model, left for a later run
+    deferred: list[str] = field(default_factory=list)  # files (or upload sources) that need the model, for later
     seconds: float = 0.0
 
     @property
@@ -78,35 +88,60 @@ def documents_from_metadatas(metadatas: Iterable[dict]) -> dict[str, DocumentInf
     return states
 
 
+@dataclass(frozen=True)
+class Target:
+    """A document to index: a file on this machine, or an upload whose bytes the database holds."""
+
+    path: Path  # the file; for an upload its name (for its type and messages)
+    read: Callable[[], bytes | None]
+    content_hash: str | None = None  # known without reading (uploads), to skip an unchanged one at once
+
+
+def _file_target(path: Path, max_bytes: int) -> Target:
+    return Target(path, lambda: read_bytes_checked(path, max_bytes))
+
+
 def find_targets(
-    settings: Settings, paths: list[Path], include_corpus: bool, known: dict[str, DocumentInfo], report: IndexReport
-) -> dict[str, Path]:
-    """Source -> file for the corpus, the given paths, and every already indexed file that still exists."""
+    settings: Settings,
+    paths: list[Path],
+    include_corpus: bool,
+    known: dict[str, DocumentInfo],
+    report: IndexReport,
+    uploads: UploadedFiles | None = None,
+) -> dict[str, Target]:
+    """Source -> target for the corpus, the uploads, the given paths and every indexed file that still exists."""
     corpus_dir = settings.corpus_dir
-    targets: dict[str, Path] = {}
+    max_bytes = settings.max_upload_mb * 2**20
+    targets: dict[str, Target] = {}
     if include_corpus:
         if corpus_dir.is_dir():
             found, errors = collect_files([corpus_dir], corpus_dir)
-            targets.update({source: path for path, source in found})
+            targets.update({source: _file_target(path, max_bytes) for path, source in found})
             report.errors.extend(errors)
         else:
             report.errors.append(f"{corpus_dir}: the shipped corpus folder is missing")
+    for upload in uploads.listing() if uploads is not None else []:
+        targets[upload_source(upload.name)] = Target(
+            Path(upload.name), lambda name=upload.name: uploads.read(name), upload.content_hash
+        )
     found, errors = collect_files(list(paths), corpus_dir)
     report.errors.extend(errors)
     for path, source in found:
-        targets.setdefault(source, path)
+        targets.setdefault(source, _file_target(path, max_bytes))
     for source, info in known.items():
+        if upload_name(source) is not None:  # an upload is indexed while the database has it
+            continue
         # Corpus documents are looked up in today's corpus folder, so moving the project loses nothing.
         path = Path(info.path) if Path(source).is_absolute() else corpus_dir / source
         if source not in targets and path.is_file():
-            targets[source] = path
+            targets[source] = _file_target(path, max_bytes)
     return targets
 
 
 def read_changed(
     settings: Settings,
     chunking: ChunkingSettings,
-    targets: dict[str, Path],
+    targets: dict[str, Target],
     current: dict[str, DocumentInfo],
     known: dict[str, DocumentInfo],
     report: IndexReport,
@@ -115,14 +150,20 @@ def read_changed(
     """Documents whose bytes changed, parsed and chunked; unchanged ones are skipped before parsing."""
     max_bytes = settings.max_upload_mb * 2**20
     pending: Pending = []
-    for done, (source, path) in enumerate(sorted(targets.items()), 1):
+    for done, (source, target) in enumerate(sorted(targets.items()), 1):
         try:
-            data = read_bytes_checked(path, max_bytes)
             state = current.get(source)
-            if state is not None and state.complete and state.content_hash == file_hash(data):
+            unchanged = state is not None and state.complete
+            if unchanged and target.content_hash is not None and state.content_hash == target.content_hash:
                 report.skipped.append(source)
                 continue
-            document = read_document(path, source, max_bytes, data=data)
+            data = target.read()
+            if data is None:  # an upload removed since it was listed
+                continue
+            if unchanged and state.content_hash == file_hash(data):
+                report.skipped.append(source)
+                continue
+            document = read_document(target.path, source, max_bytes, data=data)
         except DocumentError as exc:  # whatever was indexed for this file before is kept
             report.errors.append(str(exc))
             continue
@@ -131,7 +172,7 @@ def read_changed(
                 progress(done, len(targets), READING)
         chunks = chunk_text(document.text, chunking)
         if not chunks:
-            report.errors.append(f"{path}: only headings, no text to index")
+            report.errors.append(f"{target.path}: only headings, no text to index")
             continue
         pending.append((document, chunks, source in known))
     return pending
@@ -180,7 +221,7 @@ def embed_and_write(
         elif embed:
             to_embed.append(item)
         else:
-            report.deferred.append(str(document.path))
+            report.deferred.append(document.source if upload_name(document.source) else str(document.path))
     _write(collection, current, report, *ready)  # one write: each add() costs Chroma a flush
     total = sum(item.missing for item in to_embed)
     batch: list[_Rows] = []

@@ -3,8 +3,8 @@
 A citation names a source (`fr/rag-pipeline.md`, or an uploaded file) and a heading path. The
 French and English twins of a corpus page share their section numbers (see `knowledge.chunking`),
 so a passage cited from the French page opens at the same section of the English page for an
-English reader. Only the shipped corpus and the coach's uploads can be opened: a source is a name
-looked up in those two folders, never a path the browser chooses.
+English reader. Only the shipped corpus and the coach's uploads can be opened: a source is a corpus
+page's name or an upload's (`upload/<name>`, read from the database), never a path the browser chooses.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.chunking import HEADING_SEPARATOR, split_sections
-from knowledge.documents import DocumentError, read_document
+from knowledge.documents import DocumentError, UploadedFiles, read_document, upload_name
 
 LANGS = ("fr", "en")
 
@@ -52,13 +52,17 @@ def _inside(folder: Path, candidate: Path) -> bool:
         return False
 
 
-def _locate(source: str, corpus_dir: Path, uploads_dir: Path) -> Path | None:
-    """The file of a source, if it is a corpus page or an upload; None for anything else."""
+def _locate(source: str, corpus_dir: Path, uploads: UploadedFiles | None) -> tuple[Path, bytes | None] | None:
+    """(file, its bytes if not on disk) of a corpus page or an upload; None for anything else."""
+    name = upload_name(source)
+    if name is not None:
+        data = uploads.read(name) if uploads is not None else None
+        return (Path(name), data) if data is not None else None
     candidate = Path(source)
     if candidate.is_absolute():
-        return candidate if _inside(uploads_dir, candidate) and candidate.is_file() else None
+        return None
     path = corpus_dir / candidate
-    return path if _inside(corpus_dir, path) and path.is_file() and path.suffix == ".md" else None
+    return (path, None) if _inside(corpus_dir, path) and path.is_file() and path.suffix == ".md" else None
 
 
 def twin_source(source: str, lang: str, corpus_dir: Path) -> str:
@@ -70,12 +74,14 @@ def twin_source(source: str, lang: str, corpus_dir: Path) -> str:
     return twin if (corpus_dir / twin).is_file() else source
 
 
-def read_course_document(source: str, corpus_dir: Path, uploads_dir: Path, max_bytes: int) -> CourseDocument | None:
-    path = _locate(source, corpus_dir, uploads_dir)
-    if path is None:
+def read_course_document(
+    source: str, corpus_dir: Path, uploads: UploadedFiles | None, max_bytes: int
+) -> CourseDocument | None:
+    found = _locate(source, corpus_dir, uploads)
+    if found is None:
         return None
     try:
-        document = read_document(path, source, max_bytes)
+        document = read_document(found[0], source, max_bytes, data=found[1])
     except DocumentError:
         return None
     sections = [ReaderSection(s.ordinal, s.heading_path, s.body) for s in split_sections(document.text)]
@@ -96,13 +102,13 @@ def open_passage(
     lang: str,
     *,
     corpus_dir: Path,
-    uploads_dir: Path,
+    uploads: UploadedFiles | None,
     max_bytes: int,
     heading: str | None = None,
     ordinal: int | None = None,
 ) -> tuple[CourseDocument, int | None] | None:
     """(the document in the reader's language, the cited section's ordinal), or None if it cannot be opened."""
-    cited = read_course_document(source, corpus_dir, uploads_dir, max_bytes)
+    cited = read_course_document(source, corpus_dir, uploads, max_bytes)
     if cited is None:
         return None
     if heading and ordinal is None:
@@ -110,7 +116,7 @@ def open_passage(
     twin = twin_source(source, lang, corpus_dir)
     if twin == source:
         return cited, ordinal if cited.section(ordinal) else None
-    translated = read_course_document(twin, corpus_dir, uploads_dir, max_bytes)
+    translated = read_course_document(twin, corpus_dir, uploads, max_bytes)
     if translated is None:
         return cited, ordinal if cited.section(ordinal) else None
     translated = CourseDocument(translated.source, translated.lang, translated.title, translated.sections, True)
@@ -122,13 +128,13 @@ def corpus_pages(corpus_dir: Path, lang: str, max_bytes: int) -> list[tuple[str,
     pages = []
     for path in sorted((corpus_dir / lang).glob("*.md")):
         source = f"{lang}/{path.name}"
-        document = read_course_document(source, corpus_dir, corpus_dir, max_bytes)
+        document = read_course_document(source, corpus_dir, None, max_bytes)
         if document is not None:
             pages.append((source, document.title))
     return sorted(pages, key=lambda page: page[1].lower())
 
 
-def page_title(source: str, lang: str, corpus_dir: Path, uploads_dir: Path, max_bytes: int) -> str:
+def page_title(source: str, lang: str, corpus_dir: Path, uploads: UploadedFiles | None, max_bytes: int) -> str:
     """The title a reader sees for a source (its twin's, in `lang`); the file name if it cannot be read."""
-    document = read_course_document(twin_source(source, lang, corpus_dir), corpus_dir, uploads_dir, max_bytes)
+    document = read_course_document(twin_source(source, lang, corpus_dir), corpus_dir, uploads, max_bytes)
     return document.title if document is not None else Path(source).name

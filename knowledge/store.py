@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from config import Settings
 from knowledge.build_lock import BuildBusy, build_lock
 from knowledge.chunking import ChunkingSettings
+from knowledge.documents import UploadedFiles
 from knowledge.embeddings import EMBEDDING_MODEL_NAME
 from knowledge.indexing import (
     EMBEDDING,
@@ -78,6 +79,7 @@ class KnowledgeStore:
         self._open_lock = threading.Lock()
         self.shipped_path = shipped
         self._shipped: ShippedVectors | None = None
+        self._uploads: UploadedFiles | None = None
 
     @property
     def location(self) -> str:
@@ -196,6 +198,17 @@ class KnowledgeStore:
             self._shipped = load_shipped(self.shipped_path)
         return self._shipped
 
+    def uploads(self) -> UploadedFiles:
+        """The coach's uploads, in the database every server shares (files an older release left in
+        the data directory are moved in first)."""
+        if self._uploads is None:
+            from storage.documents import UploadedDocuments, adopt_upload_folder
+
+            documents = UploadedDocuments(self.settings.sqlalchemy_url)
+            adopt_upload_folder(self.settings.uploads_dir, documents)
+            self._uploads = documents
+        return self._uploads
+
     def index(
         self,
         paths: list[Path] | None = None,
@@ -205,7 +218,7 @@ class KnowledgeStore:
         embed: bool = True,
         wait: bool = True,
     ) -> IndexReport:
-        """Bring the store in line with the corpus, the given paths and the files already indexed.
+        """Bring the store in line with the corpus, the uploads, the given paths and the files already indexed.
 
         `embed=False` never loads the model: documents the shipped vectors do not cover are left as
         they were and listed in `report.deferred`. If another process is writing to the store, wait
@@ -227,7 +240,7 @@ class KnowledgeStore:
             if reason:
                 collection = self._reset(collection)
                 report.rebuilt, report.rebuild_reason, current = True, reason, {}
-            targets = find_targets(self.settings, paths or [], include_corpus, known, report)
+            targets = find_targets(self.settings, paths or [], include_corpus, known, report, self.uploads())
             for source in sorted(set(known) - set(targets)):  # their files are gone
                 report.removed.append(source)
                 if source in current:

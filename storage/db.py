@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -168,6 +169,32 @@ class LoginSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(ForeignKey("accounts.username", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class KnowledgeDocumentRow(Base):
+    """A document a coach uploaded: its bytes live here, so every app server can index and open it.
+
+    The knowledge store names it `upload/<name>`, never by a path on one server's disk.
+    """
+
+    __tablename__ = "knowledge_documents"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class CachedGrade(Base):
+    """A grade kept under the key of everything that shaped it (see `evaluators.cache`), shared by all servers."""
+
+    __tablename__ = "grade_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grade_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 

@@ -12,6 +12,7 @@ from coach.content import load_bank as bank_in_database
 from config import get_settings
 from evaluators.grade import Grade
 from storage.attempts import AttemptStore
+from storage.documents import UploadedDocuments
 from ui.resources import forget_bank
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -194,7 +195,7 @@ def test_uploading_a_bad_file_gets_a_clear_message(shipped_untouched: Path) -> N
     assert not at.exception
     shown = errors(at).replace("\\", "")  # messages are escaped Markdown
     assert shown.startswith("notes.pdf: not a PDF file")
-    assert not any(get_settings().uploads_dir.glob("*.pdf"))
+    assert UploadedDocuments(get_settings().sqlalchemy_url).listing() == []
 
 
 def test_disputed_grades_are_listed_with_the_answer_escaped(shipped_untouched: Path) -> None:

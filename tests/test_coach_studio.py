@@ -15,6 +15,7 @@ from evaluators.grade import Grade
 from question_bank.calibration import calibration_samples
 from question_bank.model import CalibrationSample, Question
 from question_bank.overlay import merge_samples
+from storage.documents import UploadedDocuments
 
 QUESTION = Question.model_validate(make_question("calib-question"))
 
@@ -98,20 +99,22 @@ def test_samples_are_kept_with_the_question_and_feed_judge_eval() -> None:
     assert merge_samples([], [sample("x", 1), sample("x", 2)]) == [sample("x", 2)]
 
 
-def test_uploads_are_sanitised_size_checked_and_reported_one_by_one() -> None:
+def test_uploads_are_sanitised_size_checked_kept_in_the_database_and_reported_one_by_one() -> None:
     settings = get_settings()
     big = b"# Big\n\n" + b"x" * (settings.max_upload_mb * 2**20)
     result = save_uploads(settings, [
         ("../../etc/evil notes.md", b"# Notes\n\nSome text about agents."),
         ("/abs/path/page.html", b"<h1>Title</h1><p>Body text.</p>"),
         ("huge.md", big), ("empty.txt", b"   "), ("binary.txt", b"\x00\x01\x02 text"), ("run.exe", b"MZ"),
-    ])  # fmt: skip
-    assert sorted(p.name for p in result.saved) == ["evil notes.md", "page.html"]
-    assert all(p.parent == settings.uploads_dir.resolve() for p in result.saved)
+    ], uploaded_by="coach-ana")  # fmt: skip
+    assert result.saved == ["upload/evil notes.md", "upload/page.html"]
     assert len(result.errors) == 4
     assert [e.split(":")[0] for e in result.errors] == ["huge.md", "empty.txt", "binary.txt", "'run.exe'"]
-    assert str(settings.uploads_dir) not in " ".join(result.errors)
-    assert sorted(p.name for p in settings.uploads_dir.iterdir()) == ["evil notes.md", "page.html"]
+    kept = UploadedDocuments(settings.sqlalchemy_url)
+    listed = [(d.name, d.uploaded_by) for d in kept.listing()]
+    assert listed == [("evil notes.md", "coach-ana"), ("page.html", "coach-ana")]
+    assert kept.read("page.html") == b"<h1>Title</h1><p>Body text.</p>"
+    assert not settings.uploads_dir.exists()  # nothing on this server's disk: every server reads the database
 
 
 class FakeStore:
@@ -123,16 +126,16 @@ class FakeStore:
         return True
 
 
-def test_removing_an_uploaded_document_deletes_its_file_but_never_a_corpus_file() -> None:
+def test_removing_an_uploaded_document_deletes_it_from_the_database_but_never_a_corpus_file() -> None:
     settings = get_settings()
     (saved,) = save_uploads(settings, [("notes.md", b"# Notes\n\nText.")]).saved
     store = FakeStore()
-    assert is_upload(settings, saved.as_posix()) and not is_upload(settings, "fr/rag-pipeline.md")
-    assert remove_document(store, settings, saved.as_posix())
-    assert not saved.exists()
+    assert is_upload(saved) and not is_upload("fr/rag-pipeline.md")
+    assert remove_document(store, settings, saved)
+    assert UploadedDocuments(settings.sqlalchemy_url).read("notes.md") is None
     remove_document(store, settings, "fr/rag-pipeline.md")
     assert (settings.corpus_dir / "fr" / "rag-pipeline.md").is_file()
-    assert store.removed == [saved.as_posix(), "fr/rag-pipeline.md"]
+    assert store.removed == [saved, "fr/rag-pipeline.md"]
 
 
 def test_judge_eval_harness_takes_calibration_samples_as_entries(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,6 +156,6 @@ def test_judge_eval_harness_takes_calibration_samples_as_entries(monkeypatch: py
 def test_the_studio_names_documents_without_server_paths() -> None:
     from coach.documents import document_name
 
-    upload = get_settings().uploads_dir / "team notes.md"
-    assert document_name(str(upload)) == "team notes.md"
+    assert document_name("upload/team notes.md") == "team notes.md"
+    assert document_name("/home/coach/notes/team notes.md") == "team notes.md"  # indexed with cli.py index PATH
     assert document_name("fr/rag-pipeline.md") == "fr/rag-pipeline.md"

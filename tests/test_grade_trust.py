@@ -46,7 +46,7 @@ def grade_with(judge, answer: str, settings: Settings, cache: GradeCache | None 
 
 # --- the cache ---------------------------------------------------------------------------------
 def test_an_identical_resubmission_gets_the_stored_grade_without_a_model_call(settings: Settings) -> None:
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, NOTHING_MET)
     first = grade_with(judge, GOOD_ANSWER_EN, settings, cache)
     again = grade_with(judge, GOOD_ANSWER_EN, settings, cache)
@@ -57,7 +57,7 @@ def test_an_identical_resubmission_gets_the_stored_grade_without_a_model_call(se
 
 
 def test_a_fresh_grade_asked_for_explicitly_calls_the_model_and_replaces_the_stored_one(settings: Settings) -> None:
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, NOTHING_MET)
     grade_with(judge, GOOD_ANSWER_EN, settings, cache)
     fresh = grade_with(judge, GOOD_ANSWER_EN, settings, cache, fresh=True)
@@ -66,7 +66,7 @@ def test_a_fresh_grade_asked_for_explicitly_calls_the_model_and_replaces_the_sto
 
 
 def test_a_changed_rubric_invalidates_the_stored_grade(settings: Settings) -> None:
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, GOOD_REPLY_EN)
     grade_with(judge, GOOD_ANSWER_EN, settings, cache)
     rubric = [item.model_copy(update={"weight": 5}) if item.id == "measure" else item for item in QUESTION.rubric]
@@ -82,7 +82,7 @@ def test_a_changed_prompt_file_invalidates_the_stored_grade(
     prompts = tmp_path / "prompts"
     shutil.copytree(provenance.PROMPTS_DIR, prompts)
     monkeypatch.setattr(provenance, "PROMPTS_DIR", prompts)
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, GOOD_REPLY_EN)
     first = grade_with(judge, GOOD_ANSWER_EN, settings, cache)
     assert grade_with(judge, GOOD_ANSWER_EN, settings, cache).cached
@@ -115,7 +115,7 @@ def test_a_new_grader_version_stops_the_cache_serving_old_grades(
 ) -> None:
     from evaluators import cache as cache_module
 
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, GOOD_REPLY_EN)
     kwargs = {"chat_model": judge} if grader == "llm" else {}
     first = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader=grader, cache=cache, **kwargs)
@@ -126,7 +126,7 @@ def test_a_new_grader_version_stops_the_cache_serving_old_grades(
 
 
 def test_fallback_grades_are_not_cached(settings: Settings) -> None:
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     assert grade_with(scripted_judge("nope", "nope"), GOOD_ANSWER_EN, settings, cache).grader == "embedded"
     recovered = grade_with(scripted_judge(GOOD_REPLY_EN), GOOD_ANSWER_EN, settings, cache)
     assert recovered.grader == "llm" and not recovered.cached
@@ -220,7 +220,7 @@ def test_the_best_and_worst_coach_samples_go_into_the_prompt_but_never_the_answe
 
 def test_examples_can_be_left_out_and_change_the_cache_key(settings: Settings) -> None:
     question = QUESTION.model_copy(update={"calibration": SAMPLES})
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, GOOD_REPLY_EN)
     plain = grade_answer(question, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge,
                          cache=cache, use_examples=False)  # fmt: skip

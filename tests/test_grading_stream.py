@@ -63,7 +63,7 @@ def test_the_verdicts_stream_first_then_the_score_then_the_feedback(settings: Se
 
 def test_a_time_out_after_the_score_keeps_the_score_shown(settings: Settings) -> None:
     judge = StallingJudge(messages=iter(()), head=GOOD_REPLY_EN[:VERDICTS_END] + ",", tail='"feedback": "late"}')
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     events = list(grade_stream(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge,
                                timeout_s=1.5, cache=cache))  # fmt: skip
     score = next(e.grade for e in events if e.kind == "score")
@@ -87,7 +87,7 @@ def test_broken_json_after_the_verdicts_keeps_them_without_a_repair_call(setting
 
 def test_how_do_i_improve_continues_the_conversation_and_keeps_the_score(settings: Settings) -> None:
     judge = scripted_judge(GOOD_REPLY_EN, IMPROVEMENT)
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge, cache=cache)
     assert grade.judge_reply == GOOD_REPLY_EN and grade.stronger_answer == "" and grade.missing_points == []
     events = list(improve_stream(QUESTION, GOOD_ANSWER_EN, grade, settings=settings, chat_model=judge, cache=cache))
@@ -151,7 +151,7 @@ def test_feedback_that_is_not_words_is_left_out(settings: Settings) -> None:
 
 def test_advice_asked_with_other_excerpts_never_lands_under_their_cache_key(settings: Settings) -> None:
     judge = scripted_judge(GOOD_REPLY_EN, IMPROVEMENT, GOOD_REPLY_EN)
-    cache = GradeCache(settings.data_dir / "grades")
+    cache = GradeCache(settings.sqlalchemy_url)
     grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm", chat_model=judge, cache=cache)
     list(improve_stream(QUESTION, GOOD_ANSWER_EN, grade, settings=settings, chat_model=judge, cache=cache,
                         excerpts=["The index finished building meanwhile."]))  # fmt: skip

@@ -9,11 +9,13 @@ from knowledge_fixtures import make_pdf
 
 from knowledge.documents import (
     DocumentError,
+    check_upload,
     collect_files,
     read_document,
     safe_upload_name,
-    save_upload,
     source_for,
+    upload_name,
+    upload_source,
 )
 
 MB = 2**20
@@ -154,15 +156,12 @@ def test_unusable_upload_names_are_refused(name: str) -> None:
         safe_upload_name(name)
 
 
-def test_save_upload_stays_in_the_uploads_folder_and_refuses_bad_content(tmp_path: Path) -> None:
-    uploads = tmp_path / "uploads"
-    saved = save_upload(uploads, "../../outside.md", b"# Notes\n\nGood content.", LIMIT)
-    assert saved == (uploads / "outside.md").resolve()
-    assert not (tmp_path / "outside.md").exists()
+def test_check_upload_names_it_safely_and_refuses_bad_content() -> None:
+    assert check_upload("../../outside.md", b"# Notes\n\nGood content.", LIMIT) == "outside.md"
     for bad in (b"", b"\x00\x01binary", "caf\xe9".encode("latin-1")):
         with pytest.raises(DocumentError):
-            save_upload(uploads, "outside.md", bad, LIMIT)
-    assert saved.read_bytes() == b"# Notes\n\nGood content."  # a refused upload keeps the good file
+            check_upload("outside.md", bad, LIMIT)
     with pytest.raises(DocumentError, match="over the 1 MB limit"):
-        save_upload(uploads, "big.md", b"x" * (MB + 1), MB)
-    assert sorted(p.name for p in uploads.iterdir()) == ["outside.md"]
+        check_upload("big.md", b"x" * (MB + 1), MB)
+    assert upload_source("outside.md") == "upload/outside.md" and upload_name("upload/outside.md") == "outside.md"
+    assert upload_name("fr/rag-pipeline.md") is None

@@ -10,6 +10,7 @@ from knowledge_fixtures import RAG_EN, chroma_server, isolated_settings, make_pd
 from knowledge.chunking import ChunkingSettings
 from knowledge.retrieval import HybridRetriever
 from knowledge.store import EMBEDDING, READING, KnowledgeStore, KnowledgeStoreError
+from storage.documents import UploadedDocuments
 
 SMALL_SOURCES = ["en/hybrid.md", "fr/agents.md", "fr/hybrid.md"]
 
@@ -106,6 +107,33 @@ def test_files_outside_the_corpus_are_tracked_by_path(small: tuple[KnowledgeStor
     assert store.index().updated == [notes.resolve().as_posix()]  # re-checked without being named again
     notes.unlink()
     assert store.index().removed == [notes.resolve().as_posix()]
+
+
+def test_uploads_are_indexed_from_the_database_by_name_not_by_a_server_path(small: tuple[KnowledgeStore, Path]) -> None:
+    store, _ = small
+    uploads = UploadedDocuments(store.settings.sqlalchemy_url)
+    uploads.save("team notes.md", b"# Team notes\n\nOur agents call tools through an MCP gateway.")
+    assert store.index().added == ["upload/team notes.md"]
+    hits = HybridRetriever(store).search("MCP gateway for tools", k=1, lang="en")
+    assert hits[0].source == "upload/team notes.md" and hits[0].heading_path.startswith("Team notes")
+    uploads.save("team notes.md", b"# Team notes\n\nOur agents call tools through a proxy.")
+    assert store.index().updated == ["upload/team notes.md"]
+    assert "upload/team notes.md" in store.index().skipped  # unchanged: skipped by its hash, never re-read
+    uploads.remove("team notes.md")
+    assert store.index().removed == ["upload/team notes.md"]
+
+
+def test_an_uploads_folder_left_by_an_older_release_is_moved_into_the_database(tmp_path: Path) -> None:
+    corpus = write_small_corpus(tmp_path / "corpus")
+    settings = isolated_settings(tmp_path / "data", corpus_dir=corpus)
+    settings.uploads_dir.mkdir(parents=True)
+    (settings.uploads_dir / "old.md").write_bytes(b"# Old notes\n\nWritten before uploads moved to the database.")
+    report = KnowledgeStore(settings).index()
+    assert "upload/old.md" in report.added
+    assert UploadedDocuments(settings.sqlalchemy_url).read("old.md") == (
+        b"# Old notes\n\nWritten before uploads moved to the database."
+    )
+    assert not settings.uploads_dir.exists() and (settings.data_dir / "uploads.imported" / "old.md").is_file()
 
 
 def test_an_interrupted_write_is_repaired_at_the_next_index(small: tuple[KnowledgeStore, Path]) -> None:

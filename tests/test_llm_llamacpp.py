@@ -32,7 +32,8 @@ def server_settings(llama_server: Settings, tmp_path: Path) -> Settings:
 def test_a_schema_valid_grade_arrives_streamed(server_settings: Settings, tmp_path: Path) -> None:
     settings = server_settings
     answer = "I run BM25 and a dense vector search in parallel, then merge the rankings with reciprocal rank fusion."
-    events = list(grade_stream(QUESTION, answer, settings=settings, grader="auto", cache=GradeCache(tmp_path / "c")))
+    cache = GradeCache(f"sqlite:///{tmp_path / 'c.db'}")
+    events = list(grade_stream(QUESTION, answer, settings=settings, grader="auto", cache=cache))
     grade = events[-1].grade
     assert grade.grader == "llm", grade.fallback_reason  # the reply validated against the schema
     assert grade.model == settings.model
@@ -49,7 +50,7 @@ def test_a_schema_valid_grade_arrives_streamed(server_settings: Settings, tmp_pa
 
 def test_how_do_i_improve_gets_advice_from_the_same_server(server_settings: Settings, tmp_path: Path) -> None:
     answer = "I run BM25 and a dense vector search, then merge both rankings with reciprocal rank fusion."
-    cache = GradeCache(tmp_path / "c")
+    cache = GradeCache(f"sqlite:///{tmp_path / 'c.db'}")
     grade = grade_answer(QUESTION, answer, settings=server_settings, grader="llm", cache=cache)
     assert grade.grader == "llm", grade.fallback_reason
     events = list(improve_stream(QUESTION, answer, grade, settings=server_settings, cache=cache))

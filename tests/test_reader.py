@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,33 +14,46 @@ MAX = 2**20
 CITED = "Le pipeline RAG de bout en bout > Stratégies de découpage (chunking)"
 
 
-def opened(source: str, lang: str, uploads: Path, **where):  # type: ignore[no-untyped-def]
-    return open_passage(source, lang, corpus_dir=CORPUS, uploads_dir=uploads, max_bytes=MAX, **where)
+class Uploads:
+    """The coach's uploads as the reader sees them (storage.documents.UploadedDocuments in the app)."""
+
+    def __init__(self, files: dict[str, bytes] | None = None) -> None:
+        self.files = files or {}
+
+    def listing(self) -> list:
+        return []
+
+    def read(self, name: str) -> bytes | None:
+        return self.files.get(name)
 
 
-def test_a_french_citation_opens_at_the_same_section_of_the_english_page(tmp_path: Path) -> None:
-    document, ordinal = opened("fr/rag-pipeline.md", "en", tmp_path, heading=CITED)
+def opened(source: str, lang: str, uploads: Uploads | None = None, **where):  # type: ignore[no-untyped-def]
+    return open_passage(source, lang, corpus_dir=CORPUS, uploads=uploads or Uploads(), max_bytes=MAX, **where)
+
+
+def test_a_french_citation_opens_at_the_same_section_of_the_english_page() -> None:
+    document, ordinal = opened("fr/rag-pipeline.md", "en", heading=CITED)
     assert document.source == "en/rag-pipeline.md" and document.translated
     assert document.section(ordinal).title == "Chunking strategies"
-    same, same_ordinal = opened("fr/rag-pipeline.md", "fr", tmp_path, heading=CITED)
+    same, same_ordinal = opened("fr/rag-pipeline.md", "fr", heading=CITED)
     assert not same.translated and same.section(same_ordinal).title == "Stratégies de découpage (chunking)"
-    assert opened("en/rag-pipeline.md", "fr", tmp_path, ordinal=same_ordinal)[0].source == "fr/rag-pipeline.md"
-    unknown = opened("fr/rag-pipeline.md", "en", tmp_path, heading="No such > Heading")
+    assert opened("en/rag-pipeline.md", "fr", ordinal=same_ordinal)[0].source == "fr/rag-pipeline.md"
+    unknown = opened("fr/rag-pipeline.md", "en", heading="No such > Heading")
     assert unknown is not None and unknown[1] is None  # the page opens, at its top
 
 
 @pytest.mark.parametrize("source", ["../../config.py", "fr/../../README.md", "/etc/passwd", "fr/missing.md",
-                                    str(PROJECT_ROOT / "README.md")])  # fmt: skip
-def test_only_corpus_pages_and_uploads_can_be_opened(source: str, tmp_path: Path) -> None:
-    assert opened(source, "en", tmp_path) is None
+                                    str(PROJECT_ROOT / "README.md"), "upload/missing.md",
+                                    "upload/../config.py"])  # fmt: skip
+def test_only_corpus_pages_and_uploads_can_be_opened(source: str) -> None:
+    assert opened(source, "en", Uploads({"notes.md": b"# Notes\n\nText."})) is None
 
 
-def test_an_uploaded_document_opens_from_the_uploads_folder(tmp_path: Path) -> None:
-    upload = tmp_path / "team-notes.md"
-    upload.write_text("# Team notes\n\nIntro.\n\n## Guardrails\n\nWe validate every tool call.\n", encoding="utf-8")
-    document, ordinal = opened(str(upload), "fr", tmp_path, heading="Team notes > Guardrails")
+def test_an_uploaded_document_opens_from_the_database() -> None:
+    uploads = Uploads({"team-notes.md": b"# Team notes\n\nIntro.\n\n## Guardrails\n\nWe validate every tool call.\n"})
+    document, ordinal = opened("upload/team-notes.md", "fr", uploads, heading="Team notes > Guardrails")
     assert document.title == "Team notes" and document.section(ordinal).body == "We validate every tool call."
-    assert page_title(str(upload), "fr", CORPUS, tmp_path, MAX) == "Team notes"
+    assert page_title("upload/team-notes.md", "fr", CORPUS, uploads, MAX) == "Team notes"
 
 
 def test_the_contents_list_every_page_in_the_readers_language_by_title() -> None:

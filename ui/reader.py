@@ -8,8 +8,10 @@ import streamlit as st
 
 from config import get_settings
 from knowledge.reader import corpus_pages, open_passage, page_title
+from storage.documents import UploadedDocuments
 from ui.i18n import t
 from ui.render import escape_markdown, safe_model_markdown
+from ui.resources import uploaded_documents
 
 READER_PAGE = "pages/read.py"
 CITED_ANCHOR = "cited-passage"
@@ -19,10 +21,14 @@ def _max_bytes() -> int:
     return get_settings().max_upload_mb * 2**20
 
 
+def _uploads() -> UploadedDocuments:
+    return uploaded_documents(get_settings().sqlalchemy_url)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _title(source: str, lang: str) -> str:
     settings = get_settings()
-    return page_title(source, lang, settings.corpus_dir, settings.uploads_dir, _max_bytes())
+    return page_title(source, lang, settings.corpus_dir, _uploads(), _max_bytes())
 
 
 def passage_link(source: str, lang: str, *, heading: str | None = None, label: str | None = None) -> None:
@@ -48,7 +54,7 @@ def course_contents(lang: str) -> None:
 def render_document(source: str, lang: str, *, heading: str | None = None, section: str | None = None) -> None:
     settings = get_settings()
     ordinal = int(section) if section and section.isdigit() else None
-    opened = open_passage(source, lang, corpus_dir=settings.corpus_dir, uploads_dir=settings.uploads_dir,
+    opened = open_passage(source, lang, corpus_dir=settings.corpus_dir, uploads=_uploads(),
                           max_bytes=_max_bytes(), heading=heading, ordinal=ordinal)  # fmt: skip
     if opened is None:
         st.warning(t("read_not_found", lang, source=escape_markdown(source)))

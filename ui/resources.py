@@ -21,6 +21,7 @@ from coach.content import CoachContent, shipped_bank
 from config import Settings, get_settings
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
+from storage.documents import UploadedDocuments
 from storage.scheduling import ReviewScheduler
 from ui.i18n import t
 from ui.session import current_lang
@@ -137,6 +138,11 @@ def interview_keeper(settings: Settings | None = None):  # type: ignore[no-untyp
 def quiz_keeper(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     """Saves the quiz in progress after every step and resumes it after a refresh or a restart."""
     return _quiz_keeper((settings or get_settings()).sqlalchemy_url)
+
+
+@st.cache_resource(show_spinner=False)
+def uploaded_documents(database_url: str) -> UploadedDocuments:
+    return UploadedDocuments(database_url)
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,6 +10,7 @@ from config import Settings, get_settings
 from knowledge.documents import SUPPORTED_SUFFIXES
 from ui.i18n import t
 from ui.render import escape_markdown
+from ui.session import current_profile
 
 
 @st.cache_resource(show_spinner=False)
@@ -53,11 +54,11 @@ def _upload(settings: Settings, lang: str) -> None:
     )  # fmt: skip
     upload_col, index_col = st.columns(2)
     if upload_col.button(t("coach_kb_upload", lang), type="primary", disabled=not files, key="ck_upload"):
-        result = save_uploads(settings, [(f.name, f.getvalue()) for f in files or []])
+        result = save_uploads(settings, [(f.name, f.getvalue()) for f in files or []], current_profile())
         for error in result.errors:
             st.error(escape_markdown(error), icon=":material/error:")
         if result.saved:
-            st.success(t("coach_kb_saved", lang, files=", ".join(p.name for p in result.saved)))
+            st.success(t("coach_kb_saved", lang, files=", ".join(document_name(s) for s in result.saved)))
             _run_index(settings, lang)
     if index_col.button(t("coach_kb_reindex", lang), key="ck_reindex"):
         _run_index(settings, lang)
@@ -79,7 +80,7 @@ def _documents(settings: Settings, lang: str) -> None:
         pd.DataFrame(
             [{t("coach_kb_col_document", lang): document_name(d.source), t("col_title", lang): d.title,
               t("col_lang", lang): d.language, t("coach_kb_col_chunks", lang): d.chunks,
-              t("coach_kb_col_origin", lang): t("coach_kb_origin_upload" if is_upload(settings, d.source)
+              t("coach_kb_col_origin", lang): t("coach_kb_origin_upload" if is_upload(d.source)
                                                 else "coach_kb_origin_course", lang)}
              for d in documents]
         ),
