@@ -4,9 +4,13 @@ The figures below come from `bench/judge.py --budget`: replies written by hand t
 model answers the judge's prompt (`bench/data/judge_replies/`, 48 replies to 24 bank questions,
 half French, half English), counted with a real tokenizer (SmolLM2's, harsher on French than
 Qwen's or Llama's, so the waits are on the safe side). `tests/test_grading_budget.py` recounts
-them, so they cannot drift from the replies or the prompt. Measured: 288 tokens before the score
-(English 252, French 330: 55 a rubric item) and 376 for the whole grade, where the reply that held
-everything (verdicts, missing points, feedback, a stronger answer) came to about 720 before any score.
+them, so they cannot drift from the replies or the prompt. Measured: 216 tokens before the score
+(English 200, French 240: 42 a rubric item) and 301 for the whole grade. The verdicts are short
+because the prompt asks for them so: a quote of at most 8 words and none for an item not met, a
+reason written as a note (6 words for a met item, 10 otherwise). Written to the previous prompt
+(quotes of up to 10 words, reasons of up to 15), the same grades came to 288 before the score
+(French 330), and a reply that held everything (verdicts, missing points, feedback, a stronger
+answer) to about 720 before any score.
 
 The speeds are rules of thumb for 4-bit quantised models, scaled by parameter count: token
 generation is bound by memory bandwidth (a laptop CPU writes about 10 tokens/s with a 4B model, an
@@ -21,17 +25,17 @@ from dataclasses import dataclass
 
 from evaluators.judge_reply import score_boundary
 
-SCORE_TOKENS = 288
-"""Median completion tokens before the score (the verdicts: quotes, one reason and a verdict per item)."""
-SCORE_TOKENS_P90 = 352
-GRADE_TOKENS = 376
+SCORE_TOKENS = 216
+"""Median completion tokens before the score (the verdicts: a quote, a short reason and a verdict per item)."""
+SCORE_TOKENS_P90 = 255
+GRADE_TOKENS = 301
 """Median completion tokens of the whole default grade (the verdicts, misconceptions, feedback)."""
-GRADE_TOKENS_P90 = 441
+GRADE_TOKENS_P90 = 360
 IMPROVE_TOKENS = 270
 """Median completion tokens of the "How do I improve?" reply (missing points and a stronger answer)."""
-PROMPT_TOKENS = 1670
+PROMPT_TOKENS = 1708
 """Median prompt tokens before the answer (instructions, rubric, reference, 4 excerpts): the reusable prefix."""
-ANSWER_TOKENS = 151
+ANSWER_TOKENS = 148
 """Median tokens of a candidate's answer in the independent graded set."""
 REFERENCE_SIZE_B = 4.0
 """The model size the speeds below are given for (qwen3:4b, the default model)."""

@@ -1,11 +1,12 @@
 """The LLM judge's side of the conversation: the reply's schema and the prompt (its reply is read in
 judge_reply.py). One prompt, one short JSON reply whose per-item reasoning precedes its verdicts.
 
-The reply puts the verdicts first (quotes, one line of reasoning, verdict per rubric item), then
-the misconceptions and a line or two of feedback: the score exists as soon as the verdicts are in,
-a few hundred tokens into the reply (see `evaluators/budget.py`). What takes longer to write, the
-missing points and a stronger answer, comes from a second short call the candidate asks for
-("How do I improve?"), sent as a follow-up in the same conversation so the server reuses its cache.
+The reply puts the verdicts first (per rubric item: a quote of a few words, none for an item not
+met, a reason written as a short note, the verdict), then the misconceptions and a line or two of
+feedback: the score exists as soon as the verdicts are in, about 200 tokens into the reply (see
+`evaluators/budget.py`). What takes longer to write, the missing points and a stronger answer,
+comes from a second short call the candidate asks for ("How do I improve?"), sent as a follow-up
+in the same conversation so the server reuses its cache.
 
 The model is asked for JSON text that follows a per-question schema (one key per rubric item, so a
 small model cannot skip or invent items) rather than through `with_structured_output`: the raw text
@@ -38,6 +39,10 @@ EXAMPLE_FRAMING_CHARS = 120
 MAX_OUTPUT_TOKENS = 700
 """Cap of the grade reply: about twice what a capable model writes for six items (evaluators/budget.py)."""
 IMPROVE_MAX_OUTPUT_TOKENS = 500
+QUOTE_MAX_WORDS = 8
+"""Words of a quote: enough to carry an item's key terms (the evidence check needs them), few tokens."""
+REASON_MAX_WORDS_MET, REASON_MAX_WORDS = 6, 10
+"""Words of a reason: what is right for a met item, what is missing or wrong otherwise."""
 LANG_NAMES = {"fr": "French", "en": "English"}
 
 
@@ -58,21 +63,26 @@ def _verdict(value: Any) -> Any:
     return {"partly": "partly_met", "partial": "partly_met", "not": "not_met", "unmet": "not_met"}.get(key, key)
 
 
-Quote = Annotated[str, _cut(300)]
+def _one_quote(value: Any) -> Any:
+    """A list of quotes (a model's habit) becomes one quote whose pieces "..." joins; null becomes ""."""
+    if isinstance(value, list):
+        return " ... ".join(str(piece).strip() for piece in value[:2] if str(piece).strip())
+    return "" if value is None else value
+
+
+Quote = Annotated[str, _cut(300), BeforeValidator(_one_quote)]  # right to left: joined, then cut
 TextList = Annotated[list[Annotated[str, _cut(400)]], _first(6)]
 
 
 class CriterionAssessment(BaseModel):
-    """The judge's view of one rubric item: evidence first, then reasoning, then the verdict."""
+    """The judge's view of one rubric item: its quote first, then a short reason, then the verdict."""
 
     model_config = ConfigDict(extra="ignore")
 
-    evidence: Annotated[list[Quote], _first(2)] = Field(
-        default_factory=list,
-        description="The one short word-for-word quote from the answer that best supports the verdict.",
-        json_schema_extra={"maxItems": 1},
+    quote: Quote = Field(
+        default="", description='The answer\'s words that best show the point, copied exactly; "" when not met.'
     )
-    reasoning: Annotated[str, _cut(800)] = Field(description="Why the verdict, in at most 15 words.")
+    reason: Annotated[str, _cut(800)] = Field(description="A note: what is right (met) or missing or wrong.")
     verdict: Annotated[Verdict, BeforeValidator(_verdict)] = Field(description="met, partly_met or not_met.")
 
 
@@ -99,7 +109,7 @@ class Improvement(BaseModel):
     stronger_answer: Annotated[str, _cut(2000)] = Field(default="", description="A better answer, at most 100 words.")
 
 
-TEXT_LIMITS = {"evidence": 100, "reasoning": 160, "misconceptions": 200, "missing_points": 200,
+TEXT_LIMITS = {"quote": 80, "reason": 100, "misconceptions": 200, "missing_points": 200,
                "feedback": 400, "stronger_answer": 900}  # fmt: skip
 """Characters per string in the schema: a server that enforces it cannot ramble past the reply budget."""
 
@@ -187,8 +197,9 @@ def build_messages(
     """
     rubric_ids = [item.id for item in question.rubric]
     system = _templates.get_template("judge_system.j2").render(
-        lang_name=LANG_NAMES[lang], rubric_ids=rubric_ids, behavioral=question.kind == Kind.behavioral
-    )
+        lang_name=LANG_NAMES[lang], rubric_ids=rubric_ids, behavioral=question.kind == Kind.behavioral,
+        quote_words=QUOTE_MAX_WORDS, reason_words_met=REASON_MAX_WORDS_MET, reason_words=REASON_MAX_WORDS,
+    )  # fmt: skip
     reference, _ = truncate_to_budget(question.reference_answer.get(lang), REFERENCE_CHAR_BUDGET)
     user = _templates.get_template("judge_user.j2").render(
         question=question.prompt_in(lang),

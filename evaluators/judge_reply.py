@@ -100,7 +100,7 @@ def to_grade(output: Any, question: Question, answer: str, lang: str, model_name
     """Turn a validated reply into a Grade; a verdict earns credit only with checked evidence."""
     assessments = [getattr(output.criteria, f"item_{i}") for i in range(len(question.rubric))]
     pairs = list(zip(question.rubric, assessments, strict=True))
-    quotes = {item.id: [q.strip() for q in a.evidence if q.strip()] for item, a in pairs}
+    quotes = {item.id: [a.quote.strip()] if a.quote.strip() else [] for item, a in pairs}
     claimed = {item.id: quotes[item.id] for item, a in pairs if a.verdict != Verdict.not_met}
     supported = evidence_supports(question, lang, answer, claimed)
     criteria = [
@@ -109,7 +109,7 @@ def to_grade(output: Any, question: Question, answer: str, lang: str, model_name
             text=item.text.get(lang),
             weight=item.weight,
             evidence=quotes[item.id],
-            reasoning=assessment.reasoning,
+            reasoning=assessment.reason,
             verdict=assessment.verdict,
             evidence_ok=supported.get(item.id, True),
         )
@@ -135,7 +135,7 @@ def judge_texts(output: Any) -> tuple[list[str], str]:
 
 
 def reasoning_view(reply_so_far: str, question: Question) -> str | None:
-    """The readable part of a partial reply: per item, its quotes, reasoning and verdict so far.
+    """The readable part of a partial reply: per item, its quote, reason and verdict so far.
 
     It only grows as the reply grows (items follow rubric order), so the service can stream its
     new suffix to the UI; None when the partial text cannot be read yet.
@@ -159,11 +159,11 @@ def reasoning_view(reply_so_far: str, question: Question) -> str | None:
             break
         # Every decoration precedes its text, so a growing string only ever extends the view.
         lines.append(item.id)
-        quotes = assessment.get("evidence")
-        if isinstance(quotes, list):
-            lines.extend(f"  > {q}" for q in quotes if isinstance(q, str))
-        if isinstance(assessment.get("reasoning"), str):
-            lines.append(f"  {assessment['reasoning']}")
+        quote = assessment.get("quote")
+        pieces = [quote] if isinstance(quote, str) else quote if isinstance(quote, list) else []
+        lines.extend(f"  > {piece}" for piece in pieces if isinstance(piece, str) and piece)
+        if isinstance(assessment.get("reason"), str):
+            lines.append(f"  {assessment['reason']}")
         if isinstance(assessment.get("verdict"), str):
             lines.append(f"  -> {assessment['verdict']}")
     return "\n".join(lines)

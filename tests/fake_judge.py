@@ -81,8 +81,8 @@ class HonestFakeJudge(_ScriptedJudge):
                     best, overlap = sentence, shared
             verdict = "met" if overlap >= 3 else ("partly_met" if overlap >= 2 else "not_met")
             criteria[item_id] = {
-                "evidence": [best] if verdict != "not_met" else [],
-                "reasoning": f"The answer shares {overlap} key words with this point.",
+                "quote": best if verdict != "not_met" else "",
+                "reason": f"Shares {overlap} key words with this point.",
                 "verdict": verdict,
             }
             if verdict == "not_met":
@@ -97,7 +97,7 @@ class GullibleFakeJudge(_ScriptedJudge):
         rubric, answer = read_prompt(messages)
         quotes = sentences(answer) or ["(no answer)"]
         criteria = {
-            item_id: {"evidence": [quotes[i % len(quotes)]], "reasoning": "Full marks as instructed.", "verdict": "met"}
+            item_id: {"quote": quotes[i % len(quotes)], "reason": "Full marks as instructed.", "verdict": "met"}
             for i, (item_id, _text) in enumerate(rubric)
         }
         return _payload(criteria, [])

@@ -26,7 +26,7 @@ from storage.attempts import AttemptStore, grade_of, machine_grade_of
 from storage.db import dispose_engines, get_engine
 from storage.scheduling import ReviewScheduler
 
-NOTHING_MET = judge_reply({i.id: ("not_met", []) for i in QUESTION.rubric})
+NOTHING_MET = judge_reply({i.id: ("not_met", "") for i in QUESTION.rubric})
 
 
 @pytest.fixture

@@ -30,9 +30,9 @@ from evaluators.judge import build_messages
 from evaluators.service import grade_answer
 from question_bank.model import CalibrationSample
 
-ALL_MET_INVENTED = judge_reply({i.id: ("met", ["a sentence that is nowhere in the answer"]) for i in QUESTION.rubric})
-ALL_MET_NO_QUOTES = judge_reply({i.id: ("met", []) for i in QUESTION.rubric})
-NOTHING_MET = judge_reply({i.id: ("not_met", []) for i in QUESTION.rubric})
+ALL_MET_INVENTED = judge_reply({i.id: ("met", "a sentence that is nowhere in the answer") for i in QUESTION.rubric})
+ALL_MET_NO_QUOTES = judge_reply({i.id: ("met", "") for i in QUESTION.rubric})
+NOTHING_MET = judge_reply({i.id: ("not_met", "") for i in QUESTION.rubric})
 
 
 @pytest.fixture

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from grading_fixtures import smollm2_gguf
 
 from bench.grading_budget import count_replies, load_replies, measured_budget
 from config import PROJECT_ROOT, get_settings
 from evaluators import budget
+from evaluators.evidence import quote_in_answer
+from evaluators.grade import Verdict
+from evaluators.guards import fold_for_matching, sanitize_answer
 from evaluators.harness import load_graded_set
+from evaluators.judge import QUOTE_MAX_WORDS, REASON_MAX_WORDS, REASON_MAX_WORDS_MET
+from evaluators.judge_reply import parse_reply
 from question_bank import QuestionBank
 
 pytestmark = pytest.mark.slow
@@ -32,6 +38,32 @@ def test_the_budget_constants_are_the_counts_of_the_hand_written_replies(count_t
     assert len(answers) >= 200
     measured = measured_budget(rows, questions, [a.answer for a in answers], count_tokens)
     assert {name: getattr(budget, name) for name in measured} == measured
+
+
+def _words(text: str) -> int:
+    return sum(any(ch.isalnum() for ch in word) for word in text.split())
+
+
+def test_the_hand_written_replies_follow_the_prompt_they_are_counted_for() -> None:
+    """Each reply parses, quotes its answer exactly within the word limits, and has no quote for an item not met."""
+    questions = {q.id: q for q in QuestionBank.load(get_settings().bank_dir, lenient=True).questions}
+    sources: dict[str, list[dict]] = {}
+    for entry in load_replies():
+        path, index = entry["source"].rsplit("#", 1)
+        if path not in sources:
+            sources[path] = yaml.safe_load((PROJECT_ROOT / path).read_text(encoding="utf-8"))
+        graded = sources[path][int(index)]
+        assert (graded["question_id"], graded["lang"]) == (entry["question_id"], entry["lang"])
+        question, answer = questions[entry["question_id"]], sanitize_answer(graded["answer"]).text
+        criteria = parse_reply(entry["grade_reply"], question).criteria
+        for position, item in enumerate(question.rubric):
+            verdict = getattr(criteria, f"item_{position}")
+            where = f"{entry['source']} {item.id}"
+            assert (verdict.quote == "") == (verdict.verdict == Verdict.not_met), where
+            assert verdict.quote in answer and _words(verdict.quote) <= QUOTE_MAX_WORDS, where
+            assert not verdict.quote or quote_in_answer(verdict.quote, fold_for_matching(answer)), where
+            limit = REASON_MAX_WORDS_MET if verdict.verdict == Verdict.met else REASON_MAX_WORDS
+            assert 0 < _words(verdict.reason) <= limit, where
 
 
 def test_model_sizes_are_read_from_their_names() -> None:

@@ -178,7 +178,7 @@ def test_a_reply_that_arrived_in_time_is_kept_whole_even_if_checking_it_runs_lat
 
 
 def test_a_reply_that_gives_its_verdicts_twice_keeps_the_score_it_showed(settings: Settings) -> None:
-    none_met = json.loads(judge_reply({i: ("not_met", []) for i in ("two-retrievers", "rrf", "measure")}))
+    none_met = json.loads(judge_reply({i: ("not_met", "") for i in ("two-retrievers", "rrf", "measure")}))
     repeated = GOOD_REPLY_EN[:-1] + ', "criteria": ' + json.dumps(none_met["criteria"]) + "}"
     events = list(grade_stream(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="llm",
                                chat_model=scripted_judge(repeated)))  # fmt: skip

@@ -319,11 +319,10 @@ def test_an_interrupted_message_is_shown_again_and_recorded_once(stores) -> None
 
 
 def test_the_judges_grade_is_the_saved_one_while_follow_ups_use_the_triage(stores) -> None:  # type: ignore[no-untyped-def]
-    verdict = {"evidence": [], "reasoning": "absent", "verdict": "not_met"}
-    reply = {"criteria": {"definition": {"evidence": ["injects them into the prompt of the LLM"], "reasoning": "ok",
+    verdict = {"quote": "", "reason": "absent", "verdict": "not_met"}
+    reply = {"criteria": {"definition": {"quote": "injects them into the prompt of the LLM", "reason": "ok",
                                          "verdict": "met"}, "chunking": verdict, "evaluation": verdict},
-             "misconceptions": ["Confuses RAG with fine-tuning"], "missing_points": [], "feedback": "Good start.",
-             "stronger_answer": "..."}  # fmt: skip
+             "misconceptions": ["Confuses RAG with fine-tuning"], "feedback": "Good start."}  # fmt: skip
     judge = FakeListChatModel(responses=[json.dumps(reply)])
     session = new_session(stores, max_follow_ups=0, grader="llm", chat_model=judge)
     session.start().text()

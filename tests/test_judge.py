@@ -11,24 +11,44 @@ from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, WEAK_ANSWE
 from config import Settings
 from core.text import fence_token
 from evaluators.grade import Flag, Verdict
-from evaluators.judge import EXCERPT_CHAR_BUDGET, build_messages, output_json_schema
+from evaluators.judge import EXCERPT_CHAR_BUDGET, TEXT_LIMITS, build_messages, output_json_schema
 from evaluators.judge_reply import JudgeOutputError, parse_reply, reasoning_view, to_grade
 from llm_server.providers import get_chat_model, json_schema_call_kwargs
 
 IDS = ("two-retrievers", "rrf", "measure")
 
 
-def test_the_schema_puts_the_verdicts_first_with_evidence_and_reasoning_before_each_verdict() -> None:
+def test_the_schema_puts_the_verdicts_first_with_a_quote_and_a_reason_before_each_verdict() -> None:
     schema = output_json_schema(IDS)
     assert list(schema["properties"]) == ["criteria", "misconceptions", "feedback"]
     criteria = schema["properties"]["criteria"]
     assert list(criteria["properties"]) == list(IDS) and criteria["required"] == list(IDS)
     assert criteria["additionalProperties"] is False
     item = criteria["properties"]["rrf"]
-    assert list(item["properties"]) == ["evidence", "reasoning", "verdict"]
+    assert list(item["properties"]) == ["quote", "reason", "verdict"]
     assert item["properties"]["verdict"]["enum"] == ["met", "partly_met", "not_met"]
-    assert item["properties"]["evidence"]["maxItems"] == 1
+    quote, reason = item["properties"]["quote"], item["properties"]["reason"]
+    assert quote["type"] == reason["type"] == "string"
+    assert (quote["maxLength"], reason["maxLength"]) == (TEXT_LIMITS["quote"], TEXT_LIMITS["reason"]) == (80, 100)
     assert "$ref" not in json.dumps(schema)
+
+
+def test_the_prompt_asks_for_short_quotes_and_notes_and_no_quote_for_an_item_not_met() -> None:
+    system = build_messages(QUESTION, GOOD_ANSWER_EN, "en", [], "9f3a1c")[0].content
+    assert "at most 8 words" in system and '"" when the item is not met' in system
+    assert "(at most 6 words) for a met item" in system and "(at most 10 words)" in system
+    assert '{"quote": "<exact words>", "reason": "<note>", "verdict":' in system
+
+
+def test_a_list_of_quotes_or_a_null_quote_still_parses() -> None:
+    reply = json.loads(GOOD_REPLY_EN)
+    reply["criteria"]["two-retrievers"]["quote"] = ["BM25 finds exact terms", "a dense vector search"]
+    reply["criteria"]["measure"] = {"quote": None, "reason": "No test set.", "verdict": "not_met"}
+    output = parse_reply(json.dumps(reply), QUESTION)
+    assert output.criteria.item_0.quote == "BM25 finds exact terms ... a dense vector search"
+    assert output.criteria.item_2.quote == ""
+    grade = to_grade(output, QUESTION, GOOD_ANSWER_EN, "en", "fake")
+    assert grade.criteria[0].evidence_ok and grade.criteria[2].evidence == []
 
 
 def test_the_prompt_fences_the_answer_with_a_fresh_token_and_carries_the_material() -> None:
@@ -69,11 +89,11 @@ def test_references_stay_within_budget_so_the_prompt_stays_small() -> None:
 def test_raw_newlines_inside_strings_are_accepted() -> None:
     reply = GOOD_REPLY_EN.replace("Checked rrf against the answer.", "Checked rrf\nagainst the answer.")
     assert "\n" in reply
-    assert parse_reply(reply, QUESTION).criteria.item_1.reasoning == "Checked rrf\nagainst the answer."
+    assert parse_reply(reply, QUESTION).criteria.item_1.reason == "Checked rrf\nagainst the answer."
 
 
 def test_a_reply_in_a_code_fence_with_sloppy_verdicts_still_parses() -> None:
-    reply = judge_reply({"two-retrievers": ("Partly met", ["BM25"]), "rrf": ("MET", []), "measure": ("not met", [])})
+    reply = judge_reply({"two-retrievers": ("Partly met", "BM25"), "rrf": ("MET", ""), "measure": ("not met", "")})
     output = parse_reply(f"Here is my grade:\n```json\n{reply}\n```", QUESTION)
     assert output.criteria.item_0.verdict == Verdict.partly_met
     assert output.criteria.item_1.verdict == Verdict.met and output.criteria.item_2.verdict == Verdict.not_met
@@ -84,8 +104,8 @@ def test_a_reply_in_a_code_fence_with_sloppy_verdicts_still_parses() -> None:
     [
         ("I think this deserves a 7.", "no JSON object"),
         ('{"criteria": {"two-retrievers": ', "not valid JSON"),
-        (judge_reply({"two-retrievers": ("met", []), "rrf": ("met", [])}), "criteria.measure"),
-        (judge_reply({"two-retrievers": ("great", []), "rrf": ("met", []), "measure": ("met", [])}), "verdict"),
+        (judge_reply({"two-retrievers": ("met", ""), "rrf": ("met", "")}), "criteria.measure"),
+        (judge_reply({"two-retrievers": ("great", ""), "rrf": ("met", ""), "measure": ("met", "")}), "verdict"),
     ],
 )
 def test_unusable_replies_raise_with_a_short_reason(reply: str, message: str) -> None:
@@ -105,9 +125,9 @@ def test_score_comes_from_the_verdicts_and_weights_not_from_the_model() -> None:
 def test_fabricated_missing_or_unrelated_evidence_earns_no_credit() -> None:
     reply = judge_reply(
         {
-            "two-retrievers": ("met", ["I combine BM25 with SPLADE and ColBERT"]),  # not in the answer
-            "rrf": ("met", []),  # met with no evidence
-            "measure": ("met", ["BM25 finds exact terms such as error codes"]),  # real, but about another item
+            "two-retrievers": ("met", "I combine BM25 with SPLADE and ColBERT"),  # not in the answer
+            "rrf": ("met", ""),  # met with no evidence
+            "measure": ("met", "BM25 finds exact terms such as error codes"),  # real, but about another item
         }
     )
     grade = to_grade(parse_reply(reply, QUESTION), QUESTION, GOOD_ANSWER_EN, "en", "fake")
