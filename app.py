@@ -17,12 +17,22 @@ if "lang" not in st.session_state:  # a refresh or a bookmark keeps the language
 if "profile" not in st.session_state:
     st.session_state["profile"] = DEFAULT_PROFILE
 
+
+
+def _language_picked() -> None:
+    st.session_state["lang"] = st.session_state["lang_picker"]
+
+
 with st.sidebar:
+    # The language lives in its own key, not in the widget's: a widget's state can be dropped when a
+    # click interrupts a run that is still drawing (a busy server), and the page would turn French.
     st.selectbox(
         t("sidebar_language", current_lang()),
         options=["fr", "en"],
+        index=["fr", "en"].index(current_lang()),
         format_func=lambda code: {"fr": "Français", "en": "English"}[code],
-        key="lang",
+        key="lang_picker",
+        on_change=_language_picked,
     )
     lang = current_lang()
     if st.query_params.get("ui_lang") != lang:

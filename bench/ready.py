@@ -29,10 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_until_healthy  # noqa: E402
+from bench.services import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_until_healthy  # noqa: E402
 
 QUESTION = "Comment fonctionne la Reciprocal Rank Fusion en recherche hybride ?"
 PLACEHOLDER = "Votre question sur le cours"  # ask_placeholder, fr (the default language)

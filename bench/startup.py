@@ -25,10 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_until_healthy  # noqa: E402
+from bench.services import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_until_healthy  # noqa: E402
 
 ANSWER = (
     "Le RAG récupère des passages pertinents dans une base de connaissances, les ajoute au contexte du "

@@ -7,81 +7,21 @@ an LLM URL that nothing listens on, so grading falls back to the embedded grader
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_streamlit(data_dir: Path, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "AGENTPREP_DATA_DIR": str(data_dir),
-        "AGENTPREP_OLLAMA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONUNBUFFERED": "1",
-        **(extra_env or {}),
-    }
-    command = [
-        sys.executable, str(PROJECT_ROOT / "serve.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    log = (data_dir / "streamlit.log").open("w")
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"streamlit did not become healthy at {url} within {timeout_s} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@contextmanager
-def running_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """An app server on a free port with `data_dir`, healthy; yields its URL and stops it afterwards."""
-    port = free_port()
-    process = start_streamlit(data_dir, port, extra_env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield url
-    finally:
-        stop(process)
+from bench.services import (  # noqa: F401 - re-exported for the tests
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PROJECT_ROOT,
+    free_port,
+    running_app,
+    start_streamlit,
+    stop,
+    wait_until_healthy,
+)
 
 
 @pytest.fixture(scope="session")

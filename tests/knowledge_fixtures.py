@@ -7,16 +7,11 @@ from `write_small_corpus`, which embeds in a second or two.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import free_port, stop
 
+from bench.services import chroma_server  # noqa: F401 - re-exported for the tests
 from config import PROJECT_ROOT, Settings
 from knowledge.retrieval import HybridRetriever
 from knowledge.store import KnowledgeStore
@@ -117,30 +112,3 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeSt
         assert not report.errors, report.errors
         _SHIPPED["store"], _SHIPPED["retriever"] = store, HybridRetriever(store)
     return _SHIPPED["store"], _SHIPPED["retriever"]  # type: ignore[return-value]
-
-
-
-@contextlib.contextmanager
-def chroma_server(path: Path) -> Iterator[str]:
-    """A real `chroma run` server on a free local port; yields its URL and stops it afterwards."""
-    chroma = Path(PROJECT_ROOT / ".venv" / "bin" / "chroma")
-    port = free_port()
-    log = (path.parent / "chroma-server.log").open("wb")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chroma server did not start: see {log.name}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        stop(process)
-        log.close()
