@@ -17,10 +17,14 @@ _VERDICT_RANK = {Verdict.not_met: 0, Verdict.partly_met: 1, Verdict.met: 2}
 
 
 def apply_ceilings(grade: Grade, sanitized: SanitizedAnswer, embedded: Grade, lang: str) -> None:
-    """The injection ceiling after an injection attempt; else the claims hold when claim lines were set aside."""
+    """The injection ceiling after an injection attempt; else the claims hold when claim lines were set
+    aside or the answer restates the rubric's wording (the embedded grader's `rubric_echo`)."""
+    restates = Flag.rubric_echo in embedded.flags
     if sanitized.injection:
         cap_by_embedded(grade, embedded, lang)
-    elif sanitized.claims and grade.score > embedded.score + CLAIMS_TOLERANCE:
+    elif (sanitized.claims or restates) and grade.score > embedded.score + CLAIMS_TOLERANCE:
+        if restates:
+            grade.add_flag(Flag.rubric_echo)
         # Lines claiming coverage were set aside; a judge still crediting more than what remains
         # covers was talked into it by the claims: no item above what the remaining text shows.
         # (No honest answer of the 449 in tests/data has a claim line, so this costs honest answers little.)

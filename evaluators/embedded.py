@@ -15,6 +15,7 @@ not truth, so its grades are never "high" confidence and always carry their meas
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -29,6 +30,10 @@ from knowledge.embeddings import EMBEDDING_MODEL_NAME, encode
 from question_bank.model import Kind, Question, RubricItem
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+_SELF_TALK = re.compile(
+    r"(?:^|[.!?:;\n]\s*|[-•*]\s+|\d[.)]\s+)(?:je|j['’]|i|i['’]ll|i['’]m|my|ma|mon|mes|let me|to answer|"
+    r"pour répondre|voici|here is|here['’]s)\b", re.IGNORECASE | re.MULTILINE,
+)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-•*]\s+")
 _FUNCTION_WORDS_TEXT = (
     "le la les des du de un une et est sont dans pour par avec sur que qui ce cette il elle on je nous "
@@ -62,14 +67,19 @@ class EmbeddedTuning:
     `held_out_mae` is the error `cli.py judge eval` measured on the held-out set with them.
     """
 
-    weights: tuple[float, ...] = (0.0, 0.0, 1.2318, 1.0893, 5.3747, 1.4450, 1.7597, 1.2888)
-    bias: float = -3.1924
-    held_out_mae: float = 1.36
+    weights: tuple[float, ...] = (1.0043, 0.0, 2.3726, 1.6713, 6.0756, 0.0, 1.5769, 1.4581)
+    bias: float = -3.0426
+    held_out_mae: float = 1.05
     met_credit: float = 0.7
     """Credit from which an item is shown as covered; from `partly_credit`, as partly covered."""
     partly_credit: float = 0.4
     stuffing_credit: float = 0.1
     """A keyword list earns at most this share of any item (a term named is not a term explained)."""
+    rubric_copy_share: float = 0.22
+    """From this share of the rubric's own phrases (`rubric_copy`), the answer restates the points instead
+    of explaining them (set on the tuning set: above every honest answer there, below most echoes)."""
+    echo_credit: float = 0.15
+    """An answer that restates the rubric earns at most this share of any item."""
     injection_credit: float = 0.5
     """After an injection attempt, only clearly covered items (`met_credit`) earn, and only this share."""
     unevidenced_credit: float = 0.3
@@ -97,6 +107,8 @@ class _QuestionMaterial:
     item_vocabulary: dict[str, frozenset[str]]
     vocabulary: frozenset[str]
     dimensions: int
+    rubric_pairs: frozenset[tuple[str, str]] = frozenset()
+    """Pairs of consecutive content words in the rubric items' own texts (see `rubric_copy`)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,10 @@ class AnswerSignals:
     matrix: np.ndarray
     """One row per rubric item, one column per entry of SIGNALS."""
     best_sentences: list[str]
+    rubric_copy: float = 0.0
+    """Share of the answer's pairs of consecutive content words taken from the rubric's own wording."""
+    self_talk: bool = False
+    """A sentence opens in the first person or announces the answer ("my answer", "je", "voici")."""
 
 
 _cache_lock = threading.Lock()
@@ -118,6 +134,21 @@ _material_cache: dict[tuple[str, str, int], _QuestionMaterial] = {}
 def stems(text: str) -> set[str]:
     """Content words cut to 6 letters: a crude stemmer that is enough to match FR and EN inflections."""
     return {w[:6] for w in _WORD.findall(fold_for_matching(text)) if len(w) >= 4 and w not in _FUNCTION_WORDS}
+
+
+def content_pairs(text: str) -> set[tuple[str, str]]:
+    """Pairs of consecutive content words (folded, function words left out): a phrase's fingerprint."""
+    folded = (fold_for_matching(raw) for raw in _WORD.findall(text))
+    words = [w for w in folded if len(w) > 2 and w not in _FUNCTION_WORDS]
+    return set(itertools.pairwise(words))
+
+
+def rubric_copy(answer: str, material: _QuestionMaterial) -> float:
+    """How much of the answer repeats the rubric's wording. Honest answers explain in their own
+    words (at most 0.21 on the tuning set, 0.03 typically); an answer that restates the rubric's
+    points without explaining them reuses its phrases (0.25 typically)."""
+    pairs = content_pairs(answer)
+    return len(pairs & material.rubric_pairs) / len(pairs) if pairs else 0.0
 
 
 def split_sentences(text: str, max_words: int = 40) -> list[str]:
@@ -155,7 +186,8 @@ def _material(question: Question, lang: str) -> _QuestionMaterial:
         item_vocabulary[item.id] = frozenset(stems(item_words))
     keywords = " ".join(" ".join(item.keywords) for item in question.rubric)
     all_text = " ".join([reference, *item_texts, keywords])
-    material = _QuestionMaterial(anchors, item_vocabulary, frozenset(stems(all_text)), vectors.shape[1])
+    pairs = frozenset().union(*(content_pairs(text) for text in item_texts))
+    material = _QuestionMaterial(anchors, item_vocabulary, frozenset(stems(all_text)), vectors.shape[1], pairs)
     with _cache_lock:
         if len(_material_cache) > 512:
             _material_cache.clear()
@@ -196,8 +228,11 @@ def is_keyword_stuffing(words: list[str], sentences: list[str], tuning: Embedded
     return function_share < tuning.stuffing_function_ratio or not explanatory
 
 
-def answer_signals(question: Question, answer: str, lang: str, tuning: EmbeddedTuning = TUNING) -> AnswerSignals:
-    """Measure `answer` (already sanitized: injections and claims removed) against each rubric item."""
+def answer_signals(
+    question: Question, answer: str, lang: str, tuning: EmbeddedTuning = TUNING, claims: bool = False
+) -> AnswerSignals:
+    """Measure `answer` (already sanitized: injections and claims removed) against each rubric item;
+    `claims`: lines claiming to cover points were set aside (the answer talked about itself)."""
     words = _WORD.findall(answer)
     sentences = split_sentences(answer)
     material = _material(question, lang)
@@ -229,6 +264,8 @@ def answer_signals(question: Question, answer: str, lang: str, tuning: EmbeddedT
         question_vocabulary=question_share,
         matrix=np.array(rows, dtype=float).reshape(len(question.rubric), len(SIGNALS)),
         best_sentences=quotes,
+        rubric_copy=rubric_copy(answer, material),
+        self_talk=claims or bool(_SELF_TALK.search(answer)),
     )
 
 
@@ -250,10 +287,18 @@ def item_credits(signals: AnswerSignals, injection: bool, tuning: EmbeddedTuning
     credits = credits * (floor + (1 - floor) * item_evidence(signals.matrix, tuning))
     if signals.stuffing:
         credits = np.minimum(credits, tuning.stuffing_credit)
+    if restates_rubric(signals, tuning):
+        credits = np.minimum(credits, tuning.echo_credit)
     if injection:
         # No benefit of the doubt for an answer that addressed its grader: clearly covered items earn half.
         credits = np.where(credits >= tuning.met_credit, tuning.injection_credit, 0.0)
     return credits
+
+
+def restates_rubric(signals: AnswerSignals, tuning: EmbeddedTuning = TUNING) -> bool:
+    """Reuses the rubric's phrases *and* talks about itself ("my answer covers", "je traite", "I address"):
+    terse honest answers use the field's standard terms too, but state facts rather than their own plan."""
+    return signals.rubric_copy >= tuning.rubric_copy_share and signals.self_talk
 
 
 def _verdict(credit: float, tuning: EmbeddedTuning) -> Verdict:
@@ -264,7 +309,7 @@ def _verdict(credit: float, tuning: EmbeddedTuning) -> Verdict:
 
 def grade_embedded(question: Question, sanitized: SanitizedAnswer, lang: str, tuning: EmbeddedTuning = TUNING) -> Grade:
     """Grade `sanitized.text` (already cleaned, injection removed, cut to budget) without an LLM."""
-    signals = answer_signals(question, sanitized.text, lang, tuning)
+    signals = answer_signals(question, sanitized.text, lang, tuning, claims=bool(sanitized.claims))
     credits = item_credits(signals, sanitized.injection, tuning)
     grade = Grade(question_id=question.id, score=0.0, grader="embedded", model=EMBEDDING_MODEL_NAME, lang=lang)  # type: ignore[arg-type]
     grade.error_margin = tuning.held_out_mae
@@ -281,6 +326,8 @@ def grade_embedded(question: Question, sanitized: SanitizedAnswer, lang: str, tu
         grade.add_flag(Flag.too_short)
     if signals.stuffing:
         grade.add_flag(Flag.keyword_stuffing)
+    if restates_rubric(signals, tuning):
+        grade.add_flag(Flag.rubric_echo)
     for k, item in enumerate(question.rubric):
         credit = round(float(credits[k]), 3)
         verdict = _verdict(credit, tuning)

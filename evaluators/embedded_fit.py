@@ -29,6 +29,8 @@ class FitSample:
     words: int
     stuffing: bool
     injection: bool
+    rubric_copy: float = 0.0
+    self_talk: bool = False
 
 
 def collect_samples(entries: list[GradedEntry], questions: dict[str, Question]) -> list[FitSample]:
@@ -39,7 +41,7 @@ def collect_samples(entries: list[GradedEntry], questions: dict[str, Question]) 
         if question is None:
             continue
         sanitized = sanitize_answer(entry.answer)
-        signals = answer_signals(question, sanitized.text, entry.lang)
+        signals = answer_signals(question, sanitized.text, entry.lang, claims=bool(sanitized.claims))
         samples.append(
             FitSample(
                 matrix=signals.matrix,
@@ -48,6 +50,8 @@ def collect_samples(entries: list[GradedEntry], questions: dict[str, Question]) 
                 words=signals.words,
                 stuffing=signals.stuffing,
                 injection=sanitized.injection,
+                rubric_copy=signals.rubric_copy,
+                self_talk=signals.self_talk,
             )
         )
     return samples
@@ -57,7 +61,7 @@ def predicted_score(sample: FitSample, tuning: EmbeddedTuning) -> float:
     """The score the grader gives with `tuning` (the same caps as `item_credits`)."""
     from evaluators.embedded import AnswerSignals
 
-    signals = AnswerSignals(sample.words, sample.stuffing, 0.0, sample.matrix, [])
+    signals = AnswerSignals(sample.words, sample.stuffing, 0.0, sample.matrix, [], sample.rubric_copy, sample.self_talk)
     credits = item_credits(signals, sample.injection, tuning)
     return float(10 * (sample.item_weights @ credits) / sample.item_weights.sum())
 

@@ -26,7 +26,7 @@ def embedded_feedback(grade: Grade, lang: str) -> str:
     if Flag.empty_answer in grade.flags:
         return " ".join(part for part in (text("empty", lang), flag_notes(grade, lang)) if part)
     parts = []
-    for flag in (Flag.too_short, Flag.off_topic, Flag.keyword_stuffing):
+    for flag in (Flag.too_short, Flag.off_topic, Flag.keyword_stuffing, Flag.rubric_echo):
         if flag in grade.flags:
             parts.append(text(flag.value, lang))
     met = [c.text.rstrip(".") for c in grade.criteria if c.verdict == Verdict.met]

@@ -31,6 +31,7 @@ class Flag(StrEnum):
     off_topic = "off_topic"
     keyword_stuffing = "keyword_stuffing"
     unsupported_claims = "unsupported_claims"
+    rubric_echo = "rubric_echo"
     truncated = "truncated"
     evidence_rejected = "evidence_rejected"
     llm_unavailable = "llm_unavailable"

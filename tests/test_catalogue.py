@@ -80,5 +80,6 @@ def test_keys_built_from_names_exist_too() -> None:
 
     wanted = ([f"history_col_{c}" for c in HISTORY_COLUMNS] + [f"hardware_{h.name}" for h in HARDWARE]
               + [f"grade_plain_{v.value}" for v in Verdict] + [f"flag_{f.value}" for f in Flag if f.value in (
-                  "prompt_injection", "unsupported_claims", "keyword_stuffing", "off_topic")])  # fmt: skip
+                  "prompt_injection", "unsupported_claims", "rubric_echo", "keyword_stuffing",
+                  "off_topic")])  # fmt: skip
     assert [key for key in wanted if key not in catalogue()] == []

@@ -22,8 +22,10 @@ from ui.i18n import t
 from ui.render import escape_markdown, grade_origin, safe_model_markdown, score_colour
 
 _VERDICT_ICON = {Verdict.met: "✅", Verdict.partly_met: "🟡", Verdict.not_met: "❌"}
-_CANDIDATE_FLAGS = (Flag.prompt_injection, Flag.unsupported_claims, Flag.keyword_stuffing, Flag.off_topic,
-                    Flag.too_short, Flag.empty_answer, Flag.truncated, Flag.evidence_rejected)  # fmt: skip
+_CANDIDATE_FLAGS = (
+    Flag.prompt_injection, Flag.unsupported_claims, Flag.rubric_echo, Flag.keyword_stuffing, Flag.off_topic,
+    Flag.too_short, Flag.empty_answer, Flag.truncated, Flag.evidence_rejected,
+)  # fmt: skip
 
 
 def passages_from(references: object | None) -> list[tuple[str, str]]:
