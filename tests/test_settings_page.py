@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_pages import all_markdown, button, start_app
 
 from config import get_settings
+from evaluators.budget import expected_waits
 from llm_server.health import Health
 
 SMOLLM2 = "/models/SmolLM2-135M-Instruct.Q4_K_M.gguf"
@@ -85,19 +86,23 @@ def test_a_tiny_model_waits_sensibly_and_reads_well(monkeypatch: pytest.MonkeyPa
     assert title.value == "**Attente prévue par note avec SmolLM2-135M-Instruct.Q4_K_M**" and title.help == SMOLLM2
     shown = all_markdown(at)
     assert "~0" not in shown  # never "~0,1 s"
-    assert "Portable sans GPU : la note en ~7,8 s (~15 s pour la première réponse" in shown  # as a 1B model
+    laptop = expected_waits("as-small-as-1b")[0]  # a smaller model is shown as a 1B one
+    score, first = f"{laptop.score_s:.1f}", f"{laptop.first_score_s:.0f}"
+    assert f"Portable sans GPU : la note en ~{score.replace('.', ',')} s (~{first} s pour la première réponse" in shown
     assert "Serveur GPU : la note, la note complète et les conseils en moins d'une seconde chacun" in shown
     assert any("très petit modèle" in c.value for c in at.caption)
     assert not any("docs/" in c.value for c in at.caption)
     at.session_state["lang"] = "en"
     at.run()
     shown = all_markdown(at)
-    assert "Laptop CPU: the score in ~7.8 s (~15 s for the first answer to a question)" in shown
+    assert f"Laptop CPU: the score in ~{score} s (~{first} s for the first answer to a question)" in shown
     assert "the advice takes ~6.8 s more" in shown and "GPU server: the score, the whole grade and the advice" in shown
 
 
 def test_an_ordinary_model_keeps_its_waits_and_no_tiny_note(monkeypatch: pytest.MonkeyPatch) -> None:
     at = settings_page(monkeypatch)
     shown = all_markdown(at)
-    assert "Portable sans GPU : la note en ~31 s (~59 s pour la première réponse à une question)" in shown
+    laptop = expected_waits("qwen3:4b")[0]  # the default model
+    wait = f"~{laptop.score_s:.0f} s (~{laptop.first_score_s:.0f} s pour la première réponse à une question)"
+    assert f"Portable sans GPU : la note en {wait}" in shown
     assert not any("très petit modèle" in c.value for c in at.caption)
