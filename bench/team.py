@@ -3,7 +3,7 @@
 Starts the team deployment of `bench/cluster.py` (PostgreSQL 15, `chroma run`, `cli.py index`, two
 `serve.py`), lets one candidate per server answer first (the embedding model loads on a server's
 first grade), then has SESSIONS candidates open a quiz, answer and submit all at once, spread over
-both servers, each in their own browser context. Prints the time from the click on Submit to the
+both servers, each in a tab of their own (one arriving every 0.5 s). Prints the time from the click on Submit to the
 grade on screen (p50, p95, max) and the server-side grading time the attempts record. Every
 browser runs on this machine too, so the figures are for 2 shared cores, not for candidates on their
 own laptops. No LLM: the embedded grader grades.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select  # noqa: E402
 
-from bench.cluster import concurrent_sessions, percentile, team_cluster  # noqa: E402
+from bench.cluster import ARRIVAL_GAP_S, concurrent_sessions, percentile, team_cluster  # noqa: E402
 from storage.db import Attempt  # noqa: E402
 
 
@@ -51,8 +51,8 @@ def main() -> None:
     kept = {row.profile: row for row in rows}
     intact = sum(1 for o in outcomes if (row := kept.get(o.profile)) and row.answer == o.answer
                  and row.status == "graded")  # fmt: skip
-    print(f"{args.sessions} candidates over {len(servers)} app servers (PostgreSQL + Chroma server), "
-          f"all submitting at once; {wall:.0f} s in all")  # fmt: skip
+    print(f"{args.sessions} candidates over {len(servers)} app servers (PostgreSQL + Chroma server), arriving "
+          f"{ARRIVAL_GAP_S:g} s apart, their browsers on this machine too; {wall:.0f} s in all")  # fmt: skip
     if len(seconds) >= 2:
         print(f"  Submit to grade on screen: p50 {percentile(seconds, 0.5):.1f} s, "
               f"p95 {percentile(seconds, 0.95):.1f} s, max {max(seconds):.1f} s")  # fmt: skip

@@ -8,7 +8,8 @@ from ui.i18n import t
 from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
 from ui.resources import knowledge
-from ui.session import current_lang, effective_settings, grader_mode
+from ui.session import current_lang, effective_settings
+from ui.sidebar import model_answers
 
 lang = current_lang()
 settings = effective_settings()
@@ -19,8 +20,7 @@ history: list[ChatMessage] = st.session_state.setdefault("ask_history", [])
 
 def reachable_chat_model():  # type: ignore[no-untyped-def]
     """The model, if the sidebar's health check says it answers; None means excerpts only."""
-    health = st.session_state.get("health_cache")
-    if grader_mode() == "embedded" or not health or not health[1].ok:
+    if not model_answers():
         return None
     from llm_server.providers import get_chat_model
 

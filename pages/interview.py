@@ -17,6 +17,7 @@ from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
 from ui.resources import attempts, interview_keeper, knowledge, load_bank, scheduler
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
+from ui.sidebar import model_answers
 
 ANSWER_CHAR_LIMIT = 20_000
 lang = current_lang()
@@ -28,10 +29,7 @@ st.title(t("interview_title", lang))
 
 def reachable_chat_model():  # type: ignore[no-untyped-def]
     """The model, if the sidebar's health check says it answers; None means template sentences."""
-    health = st.session_state.get("health_cache")
-    if grader_mode() == "embedded" or not health or not health[1].ok:
-        return None
-    return build_chat_model(settings)
+    return build_chat_model(settings) if model_answers() else None
 
 
 def excerpt_finder():  # type: ignore[no-untyped-def]

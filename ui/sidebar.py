@@ -54,6 +54,17 @@ def server_health(settings, lang: str) -> tuple[float, Health]:  # type: ignore[
     return entry
 
 
+def model_answers() -> bool:
+    """True when the candidate lets a model work and the sidebar's last check found it answering.
+
+    The chat pages (the interviewer, "Ask the material") ask this before building a model: when it
+    is False they fall back to template sentences or to the excerpts alone, without waiting on a
+    server that is known to be down.
+    """
+    health = st.session_state.get("health_cache")
+    return grader_mode() != "embedded" and bool(health) and health[1].ok
+
+
 def render_grader_status(lang: str) -> None:
     """Page changes and new sessions stay instant: the check is shared and refreshed in the background."""
     st.caption(t("sidebar_grader", lang))
