@@ -10,6 +10,7 @@ at once from one process. `tests/test_team_deployment.py` and `bench/team.py` bo
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -151,7 +152,12 @@ async def candidate_session(  # type: ignore[no-untyped-def]
     try:
         await start_quiz(page, server, profile)
         seconds = await submit_answer(page, answer)
-        shown = await page.get_by_test_id("stMainBlockContainer").inner_text()
+        shown = ""
+        for _ in range(60):  # the page reruns once the grade is stored: read it once it is drawn again
+            shown = await page.get_by_test_id("stMainBlockContainer").inner_text()
+            if f"Signed {profile}." in shown:
+                break
+            await asyncio.sleep(0.5)
         return SessionOutcome(profile, server, answer, seconds, shown)
     except Exception as exc:  # reported by the caller: one failed session must not hide the others
         if screenshots is not None:
@@ -181,6 +187,13 @@ async def concurrent_sessions(
             )))  # fmt: skip
         finally:
             await browser.close()
+
+
+def run_async(coroutine):  # type: ignore[no-untyped-def]
+    """`asyncio.run` in a thread of its own: a sync Playwright elsewhere in the process (the browser
+    tests' shared browser) keeps an event loop running in the main thread, where asyncio.run refuses."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def percentile(values: list[float], share: float) -> float:

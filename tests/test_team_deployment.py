@@ -22,6 +22,7 @@ from bench.cluster import (
     launch_browser,
     new_page,
     percentile,
+    run_async,
     start_quiz,
     team_cluster,
 )
@@ -136,7 +137,7 @@ async def scenario(cluster: TeamCluster):  # type: ignore[no-untyped-def]
 def test_two_app_servers_share_one_postgres_and_one_chroma(tmp_path: Path) -> None:
     with team_cluster(tmp_path) as cluster:
         engine = create_engine(cluster.database_url)
-        asked, answered, outcomes = asyncio.run(scenario(cluster))
+        asked, answered, outcomes = run_async(scenario(cluster))
 
         assert NEW_PROMPT in asked  # added on A, asked on B
         assert "Zephyr handoff protocol" in answered  # cited by its title, from the upload on A
@@ -163,7 +164,7 @@ def test_two_app_servers_share_one_postgres_and_one_chroma(tmp_path: Path) -> No
             row = by_profile[outcome.profile]
             assert (row.answer, row.status) == (outcome.answer, "graded")
 
-        restored = asyncio.run(kill_scenario(cluster, engine))
+        restored = run_async(kill_scenario(cluster, engine))
         assert saved_answers(engine, "survivor") == [
             "Kept across a crash: a pending attempt is written before grading starts, then completed."
         ]
