@@ -27,7 +27,6 @@ class GradeCache:
     """Grades by key in the database. A grade served from here has `cached` set."""
 
     def __init__(self, database_url: str):
-        self.database_url = database_url
         self._sessions = session_factory(database_url)
 
     def get(self, key: str) -> Grade | None:
