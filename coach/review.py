@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from evaluators.grade import Confidence, Grade, Verdict, compute_score
+from evaluators.grade import Confidence, Grade, Verdict
 from question_bank.model import CalibrationSample, Question
 from storage.attempts import AttemptStore, disputed_items, machine_grade_of
 from storage.db import Attempt
@@ -74,7 +74,6 @@ def coach_grade(machine: Grade, verdicts: Mapping[str, Verdict | str], coach: st
     return machine.model_copy(
         update={
             "criteria": criteria,
-            "score": compute_score(criteria),
             "grader": "coach",
             "reviewed_by": coach,
             "confidence": Confidence.high,
@@ -82,7 +81,7 @@ def coach_grade(machine: Grade, verdicts: Mapping[str, Verdict | str], coach: st
             "cached": False,
         },
         deep=True,
-    )
+    ).rescore()
 
 
 def resolve(

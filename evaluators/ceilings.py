@@ -8,7 +8,7 @@ the score, so the score shown stays the one the verdicts give.
 from __future__ import annotations
 
 from evaluators import feedback
-from evaluators.grade import Flag, Grade, Verdict, compute_score
+from evaluators.grade import Flag, Grade, Verdict
 from evaluators.guards import SanitizedAnswer
 
 CLAIMS_TOLERANCE = 1.0
@@ -47,7 +47,7 @@ def cap_by_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
             criterion.verdict = limit
             criterion.estimated_credit = None
             criterion.reasoning = f"{criterion.reasoning} {feedback.text('injection_cap', lang)}".strip()
-    grade.score = compute_score(grade.criteria)
+    grade.rescore()
 
 
 def hold_to_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
@@ -58,4 +58,4 @@ def hold_to_embedded(grade: Grade, embedded: Grade, lang: str) -> None:
         if own is not None and criterion.credit > own.credit:
             criterion.verdict, criterion.estimated_credit = own.verdict, own.credit
             criterion.reasoning = f"{criterion.reasoning} {feedback.text('claims_cap', lang)}".strip()
-    grade.score = compute_score(grade.criteria)
+    grade.rescore()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evaluators.feedback import embedded_feedback
-from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
+from evaluators.grade import CriterionGrade, Flag, Grade, Verdict
 from evaluators.guards import SanitizedAnswer, fold_for_matching
 from knowledge.embeddings import EMBEDDING_MODEL_NAME, encode
 from question_bank.model import Kind, Question, RubricItem
@@ -343,7 +343,7 @@ def grade_embedded(question: Question, sanitized: SanitizedAnswer, lang: str, tu
                 estimated_credit=credit,
             )
         )
-    grade.score = compute_score(grade.criteria)
+    grade.rescore()
     if (
         signals.words >= tuning.off_topic_min_words
         and signals.question_vocabulary < tuning.off_topic_vocabulary

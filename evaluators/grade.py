@@ -81,7 +81,7 @@ class CriterionGrade(BaseModel):
 
 
 class Grade(BaseModel):
-    """A graded answer. `score` is derived from `criteria`; see `compute_score`."""
+    """A graded answer. `score` is derived from `criteria`: `rescore` is the one place that sets it from them."""
 
     question_id: str | None = None
     score: float = Field(ge=0, le=10)
@@ -130,6 +130,11 @@ class Grade(BaseModel):
     def add_flag(self, flag: Flag) -> None:
         if flag not in self.flags:
             self.flags.append(flag)
+
+    def rescore(self) -> Grade:
+        """Set `score` from the verdicts and weights (after any stage changed a verdict); returns the grade."""
+        self.score = compute_score(self.criteria)
+        return self
 
 
 def compute_score(criteria: list[CriterionGrade]) -> float:

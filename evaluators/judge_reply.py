@@ -1,7 +1,7 @@
 """Reading the judge's reply: validate it, find the verdicts while it streams, turn it into a Grade.
 
 The score is never the model's: `to_grade` gives a verdict credit only where the quoted evidence
-is really in the answer and about the item, and `compute_score` turns the verdicts into the score.
+is really in the answer and about the item, and `Grade.rescore` turns the verdicts into the score.
 Text a weak model leaves in its reply (numbers, stray brackets, the request echoed back) is dropped
 rather than shown to a candidate as advice.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from evaluators.evidence import evidence_supports
-from evaluators.grade import CriterionGrade, Flag, Grade, Verdict, compute_score
+from evaluators.grade import CriterionGrade, Flag, Grade, Verdict
 from evaluators.judge import Improvement, improve_request, output_model
 from question_bank.model import Question
 
@@ -117,12 +117,12 @@ def to_grade(output: Any, question: Question, answer: str, lang: str, model_name
     ]
     grade = Grade(
         question_id=question.id,
-        score=compute_score(criteria),
+        score=0.0,
         grader="llm",
         model=model_name,
         lang=lang,  # type: ignore[arg-type]
         criteria=criteria,
-    )
+    ).rescore()
     grade.misconceptions, grade.feedback = judge_texts(output)
     if not all(supported.values()):
         grade.add_flag(Flag.evidence_rejected)

@@ -23,7 +23,7 @@ from typing import Any
 from config import Settings
 from evaluators.grade import Grade
 from evaluators.service import grade_answer
-from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, GradingRun, Submission, grade_saved_attempt, save_attempt
 from question_bank import Question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -49,10 +49,10 @@ def shared_executor() -> ThreadPoolExecutor:
 
 @dataclass
 class PendingGrade:
-    """A grade on its way. `result` fills in (attempt id, then grade or error) from the worker thread."""
+    """A grade on its way: the attempt is saved (`attempt_id`); the future ends with its finished GradingRun."""
 
-    future: Future
-    result: SubmitResult
+    attempt_id: int
+    future: Future[GradingRun]
 
     @property
     def done(self) -> bool:
@@ -60,14 +60,16 @@ class PendingGrade:
 
     @property
     def grade(self) -> Grade | None:
-        return self.result.grade if self.done else None
+        if not self.done or self.future.exception() is not None:
+            return None
+        return self.future.result().grade
 
     @property
     def error(self) -> str | None:
         if not self.done:
             return None
         exception = self.future.exception()
-        return self.result.error or (f"{type(exception).__name__}: {exception}" if exception else None)
+        return f"{type(exception).__name__}: {exception}" if exception else self.future.result().error
 
     def wait(self, timeout: float | None = None) -> Grade | None:
         try:
@@ -115,27 +117,27 @@ class GradingRunner:
         return self.executor.submit(get_embeddings)
 
     def submit(self, submission: Submission, *, grader: str | None = None) -> PendingGrade:
-        result = SubmitResult(attempt_id=0)
-        future = self.executor.submit(self._grade, submission, grader or self.grader, result)
-        return PendingGrade(future, result)
+        """Save the answer now; grade it in the pool."""
+        attempt_id = save_attempt(submission, self.store)
+        future = self.executor.submit(self._grade, attempt_id, submission, grader or self.grader)
+        return PendingGrade(attempt_id, future)
 
-    def _grade(self, submission: Submission, grader: str, result: SubmitResult) -> Grade | None:
+    def _grade(self, attempt_id: int, submission: Submission, grader: str) -> GradingRun:
         excerpts: Sequence[str] = ()
         if self.excerpts_for is not None and grader != "embedded":
             try:
                 excerpts = self.excerpts_for(submission.question, submission.lang)
             except Exception:  # excerpts help the judge; their absence must not stop grading
                 log.warning("no excerpts for %s", submission.question.id, exc_info=True)
-        for _event in submit_answer(
-            submission,
-            store=self.store,
-            scheduler=self.scheduler,
-            settings=self.settings,
-            options=GradingOptions(grader=grader, excerpts=tuple(excerpts), chat_model=self.chat_model),  # type: ignore[arg-type]
-            result=result,
-        ):
-            pass
-        return result.grade
+        options = GradingOptions(
+            grader=grader, excerpts=tuple(excerpts), chat_model=self.chat_model, expected_lang=submission.lang  # type: ignore[arg-type]
+        )
+        run = grade_saved_attempt(
+            attempt_id, submission.question, submission.answer, profile=submission.profile, store=self.store,
+            scheduler=self.scheduler, settings=self.settings, options=options,
+        )  # fmt: skip
+        run.finish()
+        return run
 
     def triage(self, question: Question, answer: str, pending: PendingGrade | None = None) -> Grade:
         """The embedded grader's quick verdict, used to choose follow-ups; the saved grade when it is one."""

@@ -19,7 +19,7 @@ from interview.grading import GradingRunner, PendingGrade
 from interview.interviewer import Interviewer
 from interview.plan import InterviewConfig
 from interview.session import Exchange, InterviewSession, QuestionRun, Turn
-from practice.grading import SubmitResult
+from practice.grading import GradingRun
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore, grade_of
 from storage.practice_sessions import PracticeSessionStore
@@ -32,7 +32,7 @@ def _exchange_state(exchange: Exchange) -> dict:
     return {
         "kind": exchange.kind, "asked": exchange.asked, "probe": asdict(exchange.probe) if exchange.probe else None,
         "answer": exchange.answer, "outcome": exchange.outcome, "graded_text": exchange.graded_text,
-        "attempt_id": exchange.pending.result.attempt_id if exchange.pending else None,
+        "attempt_id": exchange.pending.attempt_id if exchange.pending else None,
         "triage": exchange.triage.model_dump(mode="json") if exchange.triage else None, "asked_at": exchange.asked_at,
     }  # fmt: skip
 
@@ -59,35 +59,31 @@ def interview_state(session: InterviewSession) -> dict:
     }
 
 
-def _watch(store: AttemptStore, attempt_id: int, result: SubmitResult, give_up_s: float) -> Grade | None:
+def _watch(store: AttemptStore, attempt_id: int, give_up_s: float) -> GradingRun:
     """Wait for an attempt another request (or a server that has since stopped) was grading."""
     deadline = time.monotonic() + give_up_s
     while True:
         attempt = store.get(attempt_id)
         if attempt is None:
-            result.error = f"attempt {attempt_id} is gone"
-            return None
+            return GradingRun(attempt_id, error=f"attempt {attempt_id} is gone")
         if attempt.status != "pending":
-            result.grade, result.error = grade_of(attempt), attempt.error
-            return result.grade
+            return GradingRun(attempt_id, grade=grade_of(attempt), error=attempt.error)
         if time.monotonic() > deadline:
-            result.error = "grading was interrupted: grade this answer again from the Progress page"
-            return None
+            interrupted = "grading was interrupted: grade this answer again from the Progress page"
+            return GradingRun(attempt_id, error=interrupted)
         time.sleep(POLL_S)
 
 
 def _pending(runner: GradingRunner, attempt_id: int | None) -> PendingGrade | None:
     if not attempt_id:
         return None
-    result = SubmitResult(attempt_id=attempt_id)
     attempt = runner.store.get(attempt_id)
     if attempt is not None and attempt.status != "pending":
-        future: Future = Future()
-        result.grade, result.error = grade_of(attempt), attempt.error
-        future.set_result(result.grade)
-        return PendingGrade(future, result)
+        future: Future[GradingRun] = Future()
+        future.set_result(GradingRun(attempt_id, grade=grade_of(attempt), error=attempt.error))
+        return PendingGrade(attempt_id, future)
     give_up_s = 2 * runner.settings.llm_timeout_s + 60
-    return PendingGrade(runner.executor.submit(_watch, runner.store, attempt_id, result, give_up_s), result)
+    return PendingGrade(attempt_id, runner.executor.submit(_watch, runner.store, attempt_id, give_up_s))
 
 
 def _exchange(data: dict, runner: GradingRunner) -> Exchange:

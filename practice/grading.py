@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from config import Settings
 from evaluators.cache import GradeCache
 from evaluators.grade import Grade
-from evaluators.service import GradeEvent, GraderChoice, grade_stream, improve_stream
+from evaluators.request import GraderChoice, GradeRequest
+from evaluators.service import GradeEvent, grade, improve_stream
 from question_bank import Question
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -36,7 +37,7 @@ class Submission:
 
 @dataclass(frozen=True)
 class GradingOptions:
-    """How to grade an answer: `evaluators.service.grade_stream`'s choices, typed, passed as one value."""
+    """How to grade an answer: the choices of an `evaluators.request.GradeRequest`, and what to grade with."""
 
     grader: GraderChoice = "auto"  # "auto": the LLM when it answers, else the embedded grader
     excerpts: tuple[str, ...] = ()  # course passages for the judge
@@ -47,19 +48,39 @@ class GradingOptions:
     fresh: bool = False  # skip the cached grade: the new one replaces it
     use_examples: bool = True
 
-    def stream_arguments(self) -> dict[str, Any]:
-        return {
-            "grader": self.grader, "excerpts": list(self.excerpts), "chat_model": self.chat_model,
-            "cache": self.cache, "timeout_s": self.timeout_s, "expected_lang": self.expected_lang,
-            "fresh": self.fresh, "use_examples": self.use_examples,
-        }  # fmt: skip
+    def request(self, question: Question, answer: str) -> GradeRequest:
+        return GradeRequest(
+            question, answer, grader=self.grader, excerpts=self.excerpts, timeout_s=self.timeout_s,
+            expected_lang=self.expected_lang, fresh=self.fresh, use_examples=self.use_examples,
+        )  # fmt: skip
 
 
 @dataclass
-class SubmitResult:
+class GradingRun:
+    """One saved attempt being graded: iterate it for the events a candidate sees while waiting.
+
+    The attempt is saved before the run exists, so `attempt_id` is known at once; `grade` (or
+    `error`, when something other than the model failed) is set once the events are consumed.
+    """
+
     attempt_id: int
     grade: Grade | None = None
     error: str | None = None
+    events: Iterator[GradeEvent] = field(default_factory=lambda: iter(()), repr=False)
+
+    def __iter__(self) -> Iterator[GradeEvent]:
+        for event in self.events:
+            if event.kind == "grade" and event.grade is not None:
+                self.grade = event.grade
+            elif event.kind == "error":
+                self.error = event.text
+            yield event
+
+    def finish(self) -> Grade | None:
+        """Consume the events without showing them (a background worker); the grade, or None on an error."""
+        for _event in self:
+            pass
+        return self.grade
 
 
 def submit_answer(
@@ -69,13 +90,21 @@ def submit_answer(
     scheduler: ReviewScheduler,
     settings: Settings,
     options: GradingOptions = GradingOptions(),
-    result: SubmitResult | None = None,
-) -> Iterator[GradeEvent]:
-    """Save, then grade; yields the grading events. `result` receives the attempt id and grade.
+) -> GradingRun:
+    """Save the answer now, then grade it as the returned run is iterated.
 
     The question's language is the expected answer language unless `options` names one.
     """
-    attempt_id = store.start(
+    attempt_id = save_attempt(submission, store)
+    return grade_saved_attempt(
+        attempt_id, submission.question, submission.answer, profile=submission.profile, store=store,
+        scheduler=scheduler, settings=settings, options=expecting(options, submission.lang),
+    )  # fmt: skip
+
+
+def save_attempt(submission: Submission, store: AttemptStore) -> int:
+    """Save the answer before any grading: it survives whatever happens next."""
+    return store.start(
         profile=submission.profile,
         question_id=submission.question.id,
         lang=submission.lang,
@@ -85,14 +114,11 @@ def submit_answer(
         retry_of=submission.retry_of,
         answer_seconds=submission.answer_seconds,
     )
-    if result is not None:
-        result.attempt_id = attempt_id
-    if options.expected_lang is None:
-        options = replace(options, expected_lang=submission.lang)
-    yield from grade_saved_attempt(
-        attempt_id, submission.question, submission.answer, profile=submission.profile, store=store,
-        scheduler=scheduler, settings=settings, options=options, result=result,
-    )  # fmt: skip
+
+
+def expecting(options: GradingOptions, lang: str) -> GradingOptions:
+    """`options` expecting an answer in `lang` (the question's), unless they already name a language."""
+    return options if options.expected_lang is not None else replace(options, expected_lang=lang)
 
 
 def grade_saved_attempt(
@@ -105,26 +131,26 @@ def grade_saved_attempt(
     scheduler: ReviewScheduler,
     settings: Settings,
     options: GradingOptions = GradingOptions(),
-    result: SubmitResult | None = None,
-) -> Iterator[GradeEvent]:
+) -> GradingRun:
     """Grade an attempt that is already saved (a new one, one left unfinished by a crash, or a fresh grade).
 
     Grading the same attempt again replaces its review of the question's card rather than adding one.
     """
-    try:
-        for event in grade_stream(question, answer, settings=settings, **options.stream_arguments()):
-            if event.kind == "grade" and event.grade is not None:
-                store.complete(attempt_id, event.grade)
-                scheduler.record(profile, question.id, event.grade.score, attempt_id=attempt_id)
-                if result is not None:
-                    result.grade = event.grade
-            yield event
-    except Exception as exc:  # the answer is saved; say what failed and keep the app usable
-        log.exception("grading attempt %s failed", attempt_id)
-        store.fail(attempt_id, f"{type(exc).__name__}: {exc}")
-        if result is not None:
-            result.error = f"{type(exc).__name__}: {exc}"
-        yield GradeEvent(kind="error", text=str(exc))
+
+    def events() -> Iterator[GradeEvent]:
+        request = options.request(question, answer)
+        try:
+            for event in grade(request, settings=settings, chat_model=options.chat_model, cache=options.cache):
+                if event.kind == "grade" and event.grade is not None:
+                    store.complete(attempt_id, event.grade)
+                    scheduler.record(profile, question.id, event.grade.score, attempt_id=attempt_id)
+                yield event
+        except Exception as exc:  # the answer is saved; say what failed and keep the app usable
+            log.exception("grading attempt %s failed", attempt_id)
+            store.fail(attempt_id, f"{type(exc).__name__}: {exc}")
+            yield GradeEvent(kind="error", text=f"{type(exc).__name__}: {exc}")
+
+    return GradingRun(attempt_id, events=events())
 
 
 def dispute_grade(

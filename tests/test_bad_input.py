@@ -6,7 +6,7 @@ import pytest
 
 from config import PROJECT_ROOT, get_settings
 from evaluators.service import grade_answer
-from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, submit_answer
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -42,16 +42,15 @@ def test_the_embedded_grader_answers_every_nasty_input(label: str) -> None:
 def test_nasty_answers_are_saved_and_graded(label: str) -> None:
     settings = get_settings()
     store = AttemptStore(settings.sqlalchemy_url)
-    result = SubmitResult(attempt_id=0)
     submission = Submission(profile="mallory", question=QUESTION, answer=NASTY_ANSWERS[label], lang="en")
     scheduler = ReviewScheduler(settings.sqlalchemy_url)
-    stream = submit_answer(
-        submission, store=store, scheduler=scheduler, settings=settings, options=GradingOptions(grader="embedded"),
-        result=result,
+    run = submit_answer(
+        submission, store=store, scheduler=scheduler, settings=settings, options=GradingOptions(grader="embedded")
     )
-    events = list(stream)
+    assert store.get(run.attempt_id).status == "pending"  # saved before any grading
+    events = list(run)
     assert events[-1].kind == "grade", events[-1]
-    saved = store.get(result.attempt_id)
+    saved = store.get(run.attempt_id)
     assert saved.status == "graded"
     assert len(saved.answer) >= len(NASTY_ANSWERS[label]) - 2  # kept whole, not only what was graded
 

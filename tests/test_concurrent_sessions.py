@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from config import PROJECT_ROOT, get_settings
-from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, submit_answer
 from practice.quiz import QuizConfig, start_quiz
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
@@ -38,16 +38,14 @@ def take_quiz(session_number: int, database_url: str, start: threading.Barrier) 
     for item in quiz.items:
         question = BANK.get(item.question_id)
         answer = f"{profile} answers {question.id}: {question.reference_answer.en[:300]}"
-        result = SubmitResult(attempt_id=0)
         submission = Submission(profile=profile, question=question, answer=answer, lang="en", session_id=quiz.id)
-        stream = submit_answer(
-            submission, store=store, scheduler=scheduler, settings=settings, options=GradingOptions(grader="embedded"),
-            result=result,
+        run = submit_answer(
+            submission, store=store, scheduler=scheduler, settings=settings, options=GradingOptions(grader="embedded")
         )
-        events = list(stream)
-        assert result.error is None, result.error
+        events = list(run)
+        assert run.error is None, run.error
         assert [e.kind for e in events if e.kind in ("grade", "error")] == ["grade"]
-        saved.append((result.attempt_id, question.id, answer))
+        saved.append((run.attempt_id, question.id, answer))
     return saved
 
 

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
 from config import PROJECT_ROOT, get_settings
-from practice.grading import GradingOptions, Submission, SubmitResult, submit_answer
+from practice.grading import GradingOptions, Submission, submit_answer
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
@@ -33,17 +33,16 @@ def test_a_stream_dropped_half_way_falls_back_and_keeps_the_attempt() -> None:
     settings = get_settings()
     store = AttemptStore(settings.sqlalchemy_url)
     answer = " ".join(item.text.en for item in QUESTION.rubric)
-    result = SubmitResult(attempt_id=0)
-    stream = submit_answer(
+    run = submit_answer(
         Submission(profile="carol", question=QUESTION, answer=answer, lang="en"),
         store=store, scheduler=ReviewScheduler(settings.sqlalchemy_url), settings=settings,
-        options=GradingOptions(grader="llm", chat_model=DroppedStreamJudge()), result=result,
+        options=GradingOptions(grader="llm", chat_model=DroppedStreamJudge()),
     )  # fmt: skip
-    events = list(stream)
+    events = list(run)
     kinds = [e.kind for e in events]
     assert "reasoning" in kinds  # the first half did stream to the candidate
     grade = events[-1].grade
     assert kinds[-1] == "grade" and grade.grader == "embedded"
     assert "llm_unavailable" in grade.flags and "mid-stream" in grade.fallback_reason
-    saved = store.get(result.attempt_id)
+    saved = store.get(run.attempt_id)
     assert saved.status == "graded" and saved.answer == answer and saved.grader == "embedded"

@@ -19,7 +19,7 @@ from coach.review import coach_grade, resolve, review_queue
 from config import Settings
 from evaluators.grade import Confidence, Verdict
 from evaluators.service import grade_answer
-from practice.grading import GradingOptions, Submission, SubmitResult, dispute_grade, submit_answer
+from practice.grading import GradingOptions, GradingRun, Submission, dispute_grade, submit_answer
 from question_bank.bank import QuestionBank
 from question_bank.overlay import apply_coach_content
 from storage.attempts import AttemptStore, grade_of, machine_grade_of
@@ -34,15 +34,12 @@ def settings(agentprep_data_dir: Path) -> Settings:
     return no_llm_settings(agentprep_data_dir)
 
 
-def graded_attempt(settings: Settings, store: AttemptStore, scheduler: ReviewScheduler, reply: str) -> SubmitResult:
-    result = SubmitResult(attempt_id=0)
+def graded_attempt(settings: Settings, store: AttemptStore, scheduler: ReviewScheduler, reply: str) -> GradingRun:
     submission = Submission(profile="ann", question=QUESTION, answer=GOOD_ANSWER_EN, lang="en")
     options = GradingOptions(grader="llm", chat_model=scripted_judge(reply))
-    for _event in submit_answer(submission, store=store, scheduler=scheduler, settings=settings, options=options,
-                                result=result):  # fmt: skip
-        pass
-    assert result.grade is not None
-    return result
+    run = submit_answer(submission, store=store, scheduler=scheduler, settings=settings, options=options)
+    assert run.finish() is not None
+    return run
 
 
 def test_a_disputed_grade_waits_for_the_coach_whose_grade_then_counts_everywhere(
