@@ -3,8 +3,9 @@
 import streamlit as st
 
 from config import get_settings
+from services.knowledge_build import note_activity
 from ui.i18n import t
-from ui.resources import note_activity, start_knowledge_build
+from ui.resources import start_knowledge_build
 from ui.session import DEFAULT_PROFILE, current_lang
 from ui.sidebar import render_grader_status
 

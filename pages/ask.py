@@ -2,29 +2,19 @@
 
 import streamlit as st
 
-from interview.ask import ANSWER_TOKENS, CONTEXT_TOKENS, ChatMessage, answer_question, citation_label, cited_numbers
+from interview.ask import ChatMessage, citation_label, cited_numbers
 from interview.prompting import without_images
 from ui.i18n import t
 from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
-from ui.resources import knowledge
-from ui.session import current_lang, effective_settings
-from ui.sidebar import model_answers
+from ui.resources import knowledge, services
+from ui.session import current_lang, effective_settings, grader_mode
 
 lang = current_lang()
 settings = effective_settings()
 st.title(t("ask_title", lang))
 st.caption(t("ask_intro", lang))
 history: list[ChatMessage] = st.session_state.setdefault("ask_history", [])
-
-
-def reachable_chat_model():  # type: ignore[no-untyped-def]
-    """The model, if the sidebar's health check says it answers; None means excerpts only."""
-    if not model_answers():
-        return None
-    from llm_server.providers import get_chat_model
-
-    return get_chat_model(settings, max_output_tokens=ANSWER_TOKENS)
 
 
 def show_sources(hits: list, cited: list[int]) -> None:
@@ -59,17 +49,13 @@ if question := st.chat_input(t("ask_placeholder", lang), key="ask-input"):
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     try:
-        _store, retriever = knowledge()
+        knowledge()  # waits with a progress bar while a new store loads
+        reply = services().ask(question, history, settings=settings, grader=grader_mode(), lang=lang)
     except Exception as exc:  # a Chroma server down or a corrupt store: say so, keep the conversation
         st.error(t("ask_store_error", lang, error=f"{type(exc).__name__}: {exc}"))
         st.stop()
-    model = reachable_chat_model()
-    reply = answer_question(
-        question, history, retriever=retriever, chat_model=model, default_lang=lang,
-        context_tokens=min(settings.llm_num_ctx, CONTEXT_TOKENS),
-    )  # fmt: skip
     with st.chat_message("assistant"):
-        if model is None and reply.status == "no_model":
+        if reply.status == "no_model":
             st.caption(t("ask_model_off", lang))
         st.write_stream(without_images(reply.stream()))
         show_sources(reply.hits, reply.cited if reply.status == "answered" else [])

@@ -2,45 +2,26 @@
 
 import streamlit as st
 
-from interview.grading import GradingRunner
 from interview.intents import Intent
-from interview.interviewer import Interviewer, build_chat_model
-from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, InterviewConfig, label, pick_questions
+from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, InterviewConfig, label
 from interview.prompting import phrase, without_images
 from interview.report import build_report, exchange_grade, report_markdown
 from interview.session import InterviewSession, Turn
-from interview.state import restore_interview
 from ui.dispute import render_dispute
 from ui.grade_view import render_grade
 from ui.i18n import t
 from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
-from ui.resources import attempts, interview_keeper, knowledge, load_bank, scheduler
+from ui.resources import load_bank, services
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
-from ui.sidebar import model_answers
 
 ANSWER_CHAR_LIMIT = 20_000
 lang = current_lang()
 profile = current_profile()
 settings = effective_settings()
 bank = load_bank()
+app = services()
 st.title(t("interview_title", lang))
-
-
-def reachable_chat_model():  # type: ignore[no-untyped-def]
-    """The model, if the sidebar's health check says it answers; None means template sentences."""
-    return build_chat_model(settings) if model_answers() else None
-
-
-def excerpt_finder():  # type: ignore[no-untyped-def]
-    """Passages for the judge, found from the grading thread (the retriever is thread-safe)."""
-    from knowledge.retrieval import references
-
-    try:
-        _store, retriever = knowledge()
-    except Exception:  # the judge grades without excerpts rather than not at all
-        return None
-    return lambda question, qlang: [hit.text for hit in references(retriever, question, qlang).hits]
 
 
 def setup() -> None:
@@ -62,23 +43,12 @@ def setup() -> None:
         if not st.form_submit_button(t("interview_start", lang), type="primary"):
             return
     config = InterviewConfig(level, focus, interview_lang, int(count), int(follow_ups))
-    questions = pick_questions(bank, scheduler(settings), profile, config)
-    if not questions:
+    session = app.start_interview(bank, profile, config, settings=settings, grader=grader_mode())
+    if session is None:
         st.warning(t("interview_nothing", lang))
         return
-    model = reachable_chat_model()
-    session = InterviewSession(config, questions, profile=profile, interviewer=Interviewer(config, model),
-                               runner=grading_runner(model))  # fmt: skip
-    session.start()
     st.session_state.interview = session
     st.rerun()
-
-
-def grading_runner(model) -> GradingRunner:  # type: ignore[no-untyped-def]
-    return GradingRunner(
-        store=attempts(settings), scheduler=scheduler(settings), settings=settings, grader=grader_mode(),
-        excerpts_for=excerpt_finder() if model is not None else None, llm_expected=model is not None,
-    )  # fmt: skip
 
 
 def open_interview() -> InterviewSession | None:
@@ -86,14 +56,9 @@ def open_interview() -> InterviewSession | None:
     session = st.session_state.get("interview")
     if session is not None and session.profile == profile:
         return session
-    state = interview_keeper(settings).open_state(profile)
-    session = None
-    if state is not None:
-        model = reachable_chat_model()
-        interviewer = Interviewer(InterviewConfig(**state["config"]), model)
-        session = restore_interview(state, bank, interviewer=interviewer, runner=grading_runner(model))
-        if session is not None:
-            st.toast(t("interview_resumed", lang), icon=":material/restore:")
+    session = app.resume_interview(bank, profile, settings=settings, grader=grader_mode())
+    if session is not None:
+        st.toast(t("interview_resumed", lang), icon=":material/restore:")
     st.session_state.interview = session
     return session
 
@@ -121,8 +86,7 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
         else:
             with st.expander(t("interview_grade", lang, score=f"{pending.grade.score:.1f}")):
                 render_grade(pending.grade, lang, answer=exchange.graded_text, show_reasoning=False)
-            if pending.result.attempt_id:
-                render_dispute(pending.result.attempt_id, pending.grade, lang, attempts(settings), scheduler(settings))
+            render_dispute(pending.attempt_id, pending.grade, lang, app)
 
 
 @st.fragment(run_every=2)
@@ -156,7 +120,7 @@ def show_report(session: InterviewSession) -> None:
         mime="text/markdown", type="primary",
     )  # fmt: skip
     if right.button(t("interview_new", lang)):
-        interview_keeper(settings).close(session)
+        app.interviews.close(session)
         st.session_state.interview = None
         st.rerun()
 
@@ -195,7 +159,7 @@ if not session.finished:
                 show_turn(session, turn)
             with st.chat_message("assistant", avatar=":material/record_voice_over:"):
                 st.write_stream(without_images(utterance.stream()))
-        interview_keeper(settings).save(session)  # before a rerun: a refresh now resumes from here
+        app.interviews.save(session)  # before a rerun: a refresh now resumes from here
         if session.finished:
             st.rerun()
     follow_ups = len(session.current_run.follow_ups) if session.current_run else 0
@@ -203,6 +167,6 @@ if not session.finished:
     progress_line.caption(progress + (f" · {t('interview_follow_up_n', lang, n=follow_ups)}" if follow_ups else ""))
     if session.grades_waiting:
         refresh_when_graded(session, session.grades_waiting)
-    interview_keeper(settings).save(session)
+    app.interviews.save(session)
 else:
     show_report(session)

@@ -4,7 +4,6 @@ import altair as alt
 import streamlit as st
 
 from core.i18n import number
-from practice.grading import GradingOptions, grade_saved_attempt
 from practice.progress import (
     export_csv,
     filter_history,
@@ -19,7 +18,7 @@ from storage.attempts import export_json
 from ui.daily import review_now_button
 from ui.i18n import t
 from ui.render import escape_markdown, show_grading
-from ui.resources import attempts, excerpts_for, load_bank, scheduler
+from ui.resources import load_bank, services
 from ui.session import browser_zone, current_lang, current_profile, effective_settings, grader_mode
 
 lang = current_lang()
@@ -27,7 +26,8 @@ time_format = t("chart_time_format", lang)  # one format for the chart, its tool
 profile = current_profile()
 settings = effective_settings()
 bank = load_bank()
-store = attempts(settings)
+app = services()
+store = app.attempts
 st.title(t("progress_title", lang))
 
 
@@ -56,13 +56,9 @@ if unfinished:
                 with st.expander(t("progress_answer_rest", lang, n=count)):
                     st.markdown(escape_markdown(rest))
             if question and st.button(t("progress_regrade", lang), key=f"regrade-{attempt.id}"):
-                events = grade_saved_attempt(
-                    attempt.id, question, attempt.answer, profile=profile, store=store,
-                    scheduler=scheduler(settings), settings=settings,
-                    options=GradingOptions(grader=grader_mode(), expected_lang=attempt.lang,
-                                           excerpts=tuple(excerpts_for(question, attempt.lang))),
-                )  # fmt: skip
-                grade, error = show_grading(events, lang)
+                run = app.regrade(attempt.id, question, attempt.answer, profile=profile, lang=attempt.lang,
+                                  settings=settings, grader=grader_mode(), fresh=False)  # fmt: skip
+                grade, error = show_grading(run, lang)
                 if grade is not None:
                     st.rerun()
 
@@ -119,7 +115,7 @@ with right:
     st.altair_chart(bars, width="stretch")
 
 st.subheader(t("progress_due", lang))
-due = scheduler(settings).due(profile)
+due = app.scheduler.due(profile)
 review_now_button(bank, lang, len(due), key="progress")
 if due:
     for card in due[:20]:

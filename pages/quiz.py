@@ -5,30 +5,14 @@ import time
 import pandas as pd
 import streamlit as st
 
-from practice.grading import (
-    GradingOptions,
-    Submission,
-    SubmitResult,
-    grade_saved_attempt,
-    improve_attempt,
-    submit_answer,
-)
-from practice.quiz import MAX_QUESTIONS, QuizConfig, advance_quiz, start_quiz, summarize
-from practice.quiz_state import ungraded_answer
+from practice.grading import Submission
+from practice.quiz import MAX_QUESTIONS, QuizConfig, summarize
 from ui.dispute import render_dispute
 from ui.grade_view import can_improve, passages_from, render_grade
 from ui.i18n import t
 from ui.reader import passage_link
 from ui.render import escape_markdown, render_attempts_side_by_side, render_references, show_grading
-from ui.resources import (
-    attempts,
-    excerpts_for,
-    load_bank,
-    quiz_keeper,
-    references_for,
-    scheduler,
-    start_knowledge_build,
-)
+from ui.resources import load_bank, services, start_knowledge_build
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 ANSWER_CHAR_LIMIT = 20_000
@@ -36,6 +20,7 @@ lang = current_lang()
 profile = current_profile()
 bank = load_bank()
 settings = effective_settings()
+app = services()
 st.title(t("quiz_title", lang))
 
 
@@ -64,7 +49,7 @@ def setup_form() -> None:
             config = QuizConfig(
                 tuple(topics), tuple(levels), tuple(kinds), int(count), quiz_lang, due_only, int(timer), adaptive
             )
-            quiz = start_quiz(bank, scheduler(settings), profile, config, store=attempts(settings))
+            quiz = app.start_quiz(bank, profile, config)
             if not quiz.items:
                 st.warning(t("quiz_nothing_due" if due_only else "quiz_nothing", lang))
                 return
@@ -76,7 +61,7 @@ def setup_form() -> None:
 
 def keep(quiz) -> None:  # type: ignore[no-untyped-def]
     """Save the quiz on the server after every step: a refresh or a restart picks it up here."""
-    quiz_keeper(settings).save(quiz, retrying=bool(st.session_state.get("quiz_retrying")))
+    app.quizzes.save(quiz, retrying=bool(st.session_state.get("quiz_retrying")))
 
 
 def open_quiz():  # type: ignore[no-untyped-def]
@@ -84,7 +69,7 @@ def open_quiz():  # type: ignore[no-untyped-def]
     quiz = st.session_state.get("quiz")
     if quiz is not None and quiz.profile == profile:
         return quiz
-    resumed = quiz_keeper(settings).resume(profile)
+    resumed = app.quizzes.resume(profile)
     st.session_state.quiz, st.session_state.quiz_retrying = resumed or (None, False)
     if resumed is not None:
         st.toast(t("quiz_resumed", lang), icon=":material/restore:")
@@ -103,8 +88,15 @@ def countdown(deadline: float) -> None:
 def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     item = quiz.current
     question = bank.get(item.question_id)
-    qlang = quiz.config.lang
-    total = quiz.planned_total
+    question_header(quiz, question)
+    if not item.grades or st.session_state.get("quiz_retrying"):
+        answer_form(quiz, item, question)
+    else:
+        graded_view(quiz, item, question)
+
+
+def question_header(quiz, question) -> None:  # type: ignore[no-untyped-def]
+    qlang, item, total = quiz.config.lang, quiz.current, quiz.planned_total
     st.progress(quiz.position / total, text=t("quiz_progress", lang, n=quiz.position + 1, total=total))
     if item.pick is not None:
         st.info(item.pick.reason(lang, bank.topic_label), icon="🎯")
@@ -114,62 +106,62 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
     if not question.written_in(qlang):  # a coach wrote it in one language only: answer in either
         st.caption(t("quiz_written_in_only", lang, language=t(f"language_{question.languages[0]}", lang)))
 
-    answering = not item.grades or st.session_state.get("quiz_retrying")
-    if answering:
-        shown_key = f"shown-{quiz.id}-{quiz.position}-{len(item.grades)}"
-        st.session_state.setdefault(shown_key, time.time())
-        if quiz.config.timer_minutes:
-            countdown(st.session_state[shown_key] + 60 * quiz.config.timer_minutes)
-        saved_answer = ungraded_answer(quiz, attempts(settings))
-        if saved_answer:
-            st.info(t("quiz_saved_answer_back", lang), icon=":material/restore:")
-        with st.form(f"answer-{quiz.id}-{quiz.position}-{len(item.grades)}"):
-            answer = st.text_area(t("quiz_answer", lang), value=saved_answer or "", height=220,
-                                  placeholder=t("quiz_answer_placeholder", lang))  # fmt: skip
-            submitted = st.form_submit_button(t("quiz_submit", lang), type="primary")
-        if st.button(t("quiz_skip", lang)):
-            advance_quiz(quiz, bank, attempts(settings), scheduler(settings))
-            st.session_state.quiz_retrying = False
-            keep(quiz)
-            st.rerun()
-        if submitted:
-            if not answer.strip():
-                st.warning(t("quiz_empty_answer", lang))
-                return
-            if len(answer) > ANSWER_CHAR_LIMIT:
-                st.info(t("quiz_too_long", lang, limit=ANSWER_CHAR_LIMIT))
-            submission = Submission(
-                profile=profile, question=question, answer=answer, lang=qlang, mode="quiz", session_id=quiz.id,
-                retry_of=item.attempt_ids[-1] if item.attempt_ids else None,
-                answer_seconds=round(time.time() - st.session_state[shown_key], 1),
-            )  # fmt: skip
-            result = SubmitResult(attempt_id=0)
-            events = submit_answer(
-                submission, store=attempts(settings), scheduler=scheduler(settings), settings=settings,
-                options=GradingOptions(grader=grader_mode(), excerpts=tuple(excerpts_for(question, qlang))),
-                result=result,
-            )  # fmt: skip
-            grade, error = show_grading(events, lang)
-            if grade is None:
-                st.error(t("quiz_grading_failed", lang, error=error or "?"))
-                return
-            quiz.record(result.attempt_id, answer, grade)
-            st.session_state.quiz_retrying = False
-            keep(quiz)
-            st.rerun()
-        return
 
-    grade = item.grades[-1]
+def answer_form(quiz, item, question) -> None:  # type: ignore[no-untyped-def]
+    """The answer box (with an answer saved but never graded put back), Skip, and Submit → the grade streams in."""
+    shown_key = f"shown-{quiz.id}-{quiz.position}-{len(item.grades)}"
+    st.session_state.setdefault(shown_key, time.time())
+    if quiz.config.timer_minutes:
+        countdown(st.session_state[shown_key] + 60 * quiz.config.timer_minutes)
+    saved_answer = app.saved_answer(quiz)
+    if saved_answer:
+        st.info(t("quiz_saved_answer_back", lang), icon=":material/restore:")
+    with st.form(f"answer-{quiz.id}-{quiz.position}-{len(item.grades)}"):
+        answer = st.text_area(t("quiz_answer", lang), value=saved_answer or "", height=220,
+                              placeholder=t("quiz_answer_placeholder", lang))  # fmt: skip
+        submitted = st.form_submit_button(t("quiz_submit", lang), type="primary")
+    if st.button(t("quiz_skip", lang)):
+        app.next_question(quiz, bank)
+        st.session_state.quiz_retrying = False
+        keep(quiz)
+        st.rerun()
+    if not submitted:
+        return
+    if not answer.strip():
+        st.warning(t("quiz_empty_answer", lang))
+        return
+    if len(answer) > ANSWER_CHAR_LIMIT:
+        st.info(t("quiz_too_long", lang, limit=ANSWER_CHAR_LIMIT))
+    submission = Submission(
+        profile=profile, question=question, answer=answer, lang=quiz.config.lang, mode="quiz", session_id=quiz.id,
+        retry_of=item.attempt_ids[-1] if item.attempt_ids else None,
+        answer_seconds=round(time.time() - st.session_state[shown_key], 1),
+    )  # fmt: skip
+    run = app.submit(submission, settings=settings, grader=grader_mode())
+    grade, error = show_grading(run, lang)
+    if grade is None:
+        st.error(t("quiz_grading_failed", lang, error=error or "?"))
+        return
+    quiz.record(run.attempt_id, answer, grade)
+    st.session_state.quiz_retrying = False
+    keep(quiz)
+    st.rerun()
+
+
+def graded_view(quiz, item, question) -> None:  # type: ignore[no-untyped-def]
+    """The grade, its actions (improve, grade again, contest), the course passages, and where to go next."""
+    qlang, grade, attempt_id = quiz.config.lang, item.grades[-1], item.attempt_ids[-1]
     if len(item.grades) >= 2:
         render_attempts_side_by_side(item.answers, item.grades, lang)
-    render_grade(grade, lang, answer=item.answers[-1], passages=passages_from(references_for(question, qlang)[0]))
+    passages = passages_from(app.references_for(question, qlang)[0])
+    render_grade(grade, lang, answer=item.answers[-1], passages=passages)
     if can_improve(grade) and st.button(
-        t("grade_improve", lang), key=f"improve-{item.attempt_ids[-1]}", help=t("grade_improve_help", lang)
+        t("grade_improve", lang), key=f"improve-{attempt_id}", help=t("grade_improve_help", lang)
     ):
         advice(item, question, qlang)
-    if grade.grader == "llm" and st.button(t("grade_fresh", lang), key=f"fresh-{item.attempt_ids[-1]}"):
+    if grade.grader == "llm" and st.button(t("grade_fresh", lang), key=f"fresh-{attempt_id}"):
         fresh_grade(item, question, qlang)
-    render_dispute(item.attempt_ids[-1], grade, lang, attempts(settings), scheduler(settings))
+    render_dispute(attempt_id, grade, lang, app)
     references_block(question, qlang)
     retry, next_q, end = st.columns(3)
     if retry.button(t("quiz_retry", lang)):
@@ -177,7 +169,7 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
         keep(quiz)
         st.rerun()
     if next_q.button(t("quiz_next", lang), type="primary"):
-        advance_quiz(quiz, bank, attempts(settings), scheduler(settings))
+        app.next_question(quiz, bank)
         keep(quiz)
         st.rerun()
     if end.button(t("quiz_finish", lang)):
@@ -188,13 +180,9 @@ def ask_current(quiz) -> None:  # type: ignore[no-untyped-def]
 
 def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
     """Grade the same saved attempt again, past the grade cache; the new grade replaces the shown one."""
-    events = grade_saved_attempt(
-        item.attempt_ids[-1], question, item.answers[-1], profile=profile, store=attempts(settings),
-        scheduler=scheduler(settings), settings=settings,
-        options=GradingOptions(grader=grader_mode(), excerpts=tuple(excerpts_for(question, qlang)), fresh=True,
-                               expected_lang=qlang),
-    )  # fmt: skip
-    grade, error = show_grading(events, lang)
+    run = app.regrade(item.attempt_ids[-1], question, item.answers[-1], profile=profile, lang=qlang,
+                      settings=settings, grader=grader_mode())  # fmt: skip
+    grade, error = show_grading(run, lang)
     if grade is None:
         st.error(t("quiz_grading_failed", lang, error=error or "?"))
         return
@@ -204,10 +192,8 @@ def fresh_grade(item, question, qlang: str) -> None:  # type: ignore[no-untyped-
 
 def advice(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
     """ "How do I improve?": one short call; the completed grade replaces the shown one (same score)."""
-    events = improve_attempt(
-        item.attempt_ids[-1], question, item.answers[-1], item.grades[-1], store=attempts(settings),
-        settings=settings, options=GradingOptions(excerpts=tuple(excerpts_for(question, qlang))),
-    )  # fmt: skip
+    events = app.improve(item.attempt_ids[-1], question, item.answers[-1], item.grades[-1], lang=qlang,
+                         settings=settings)  # fmt: skip
     grade, error = show_grading(events, lang, title_key="grade_improving")
     if grade is None:
         st.warning(escape_markdown(error or "?"))
@@ -217,7 +203,7 @@ def advice(item, question, qlang: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def references_block(question, qlang: str) -> None:  # type: ignore[no-untyped-def]
-    refs, error = references_for(question, qlang)
+    refs, error = app.references_for(question, qlang)
     if refs is None and not start_knowledge_build().done.is_set():
         waiting_for_index(question, qlang)
         return
@@ -229,7 +215,7 @@ def waiting_for_index(question, qlang: str) -> None:  # type: ignore[no-untyped-
     """Polls while the index is built in the background, then redraws the page with the excerpts."""
     if start_knowledge_build().done.is_set():
         st.rerun()
-    render_references(None, lang, error=references_for(question, qlang)[1])
+    render_references(None, lang, error=app.references_for(question, qlang)[1])
 
 
 def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
@@ -260,7 +246,7 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
         for source in summary.to_read:
             passage_link(source, lang)
     if st.button(t("quiz_new", lang), type="primary"):
-        quiz_keeper(settings).close(quiz)
+        app.quizzes.close(quiz)
         st.session_state.quiz = None
         st.rerun()
 

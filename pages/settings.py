@@ -7,7 +7,7 @@ from llm_server.health import check_health, readable_model_name
 from practice.user_settings import save_choices
 from ui.i18n import t
 from ui.model_wait import render_expected_wait
-from ui.resources import preferences
+from ui.resources import services
 from ui.session import current_lang, current_profile, effective_settings, grader_mode
 
 lang = current_lang()
@@ -24,7 +24,7 @@ chosen_mode = st.radio(
 )
 if chosen_mode != grader_mode():  # kept for this candidate, on every server and after a refresh
     st.session_state["grader_mode"] = chosen_mode
-    save_choices(preferences(), current_profile(), {"grader_mode": chosen_mode})
+    save_choices(services().preferences, current_profile(), {"grader_mode": chosen_mode})
 
 providers = ["ollama", "openai"]
 provider = st.selectbox(
@@ -79,8 +79,8 @@ if test_col.button(t("settings_test", lang), disabled=bad_url):
             st.info(health.fix)
 if apply_col.button(t("settings_apply", lang), type="primary", disabled=bad_url):
     st.session_state["settings_overrides"] = overrides
-    save_choices(preferences(), current_profile(), {**overrides, "grader_mode": chosen_mode})  # never the API key
-    st.session_state.pop("health_cache", None)
+    # never the API key
+    save_choices(services().preferences, current_profile(), {**overrides, "grader_mode": chosen_mode})
     st.success(t("settings_applied", lang))
 
 st.divider()

@@ -39,4 +39,5 @@ def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTPREP_OLLAMA_URL", f"http://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
 from grading_fixtures import llama_server  # noqa: E402,F401 - one SmolLM2 server per session
+from page_services import page_services  # noqa: E402,F401 - the Services page tests put behind the pages
 from postgres_support import postgres_url  # noqa: E402,F401

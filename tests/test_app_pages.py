@@ -10,7 +10,6 @@ from fake_judge import HonestFakeJudge
 from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
-from llm_server.health import Health
 from storage.attempts import AttemptStore
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -33,19 +32,15 @@ def all_markdown(at: AppTest) -> str:
 
 
 @pytest.fixture
-def healthy_fake_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+def healthy_fake_llm(page_services) -> None:  # type: ignore[no-untyped-def]
     """The judge is a scripted model; the health check says it is up; references are canned."""
-    healthy = Health(True, "fake judge ready", None, ["fake"])
-    monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
-    monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
-    monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: HonestFakeJudge())
     hit = SimpleNamespace(
         text="Hybrid retrieval runs BM25 and dense search, then fuses ranks with RRF.",
         source="en/rag-pipeline.md", title="The RAG pipeline", heading_path="Retrieval > Hybrid",
         snippet="Hybrid retrieval runs BM25 and dense search…",
     )  # fmt: skip
     refs = SimpleNamespace(reference_answer="The reference answer.", hits=[hit])
-    monkeypatch.setattr("ui.resources.references_for", lambda question, lang, k=4: (refs, None))
+    page_services(chat_model=HonestFakeJudge(), references=refs)
 
 
 def test_home_shows_the_bank_counts_in_both_languages() -> None:

@@ -8,6 +8,7 @@ small test knowledge store of test_ask instead of indexing the whole corpus.
 from __future__ import annotations
 
 import pytest
+from page_services import DOWN, ReadyKnowledge
 from streamlit.testing.v1 import AppTest
 from test_ask import small_knowledge
 
@@ -82,10 +83,8 @@ def test_the_interview_buttons_dont_know_and_skip(monkeypatch: pytest.MonkeyPatc
     assert [(a.mode, a.score) for a in saved] == [("interview", 0.0)]  # "I don't know" counts; a skip does not
 
 
-def test_ask_the_material_says_not_covered_then_cites_excerpts(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ui.resources
-
-    monkeypatch.setattr(ui.resources, "knowledge", small_knowledge)
+def test_ask_the_material_says_not_covered_then_cites_excerpts(page_services) -> None:  # type: ignore[no-untyped-def]
+    page_services(health=DOWN, knowledge=ReadyKnowledge(*small_knowledge()))
     at = open_page("pages/ask.py")
     at.chat_input[0].set_value("How do I bake bread?").run()
     assert not at.exception

@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from coach.content import CoachContent
 from config import PROJECT_ROOT, get_settings
-from llm_server.health import Health
 from storage.attempts import AttemptStore
 from storage.scheduling import ReviewScheduler
 from ui.resources import forget_bank, load_bank
@@ -34,14 +33,10 @@ ui_confidence = {"high": "élevée", "medium": "moyenne", "low": "faible"}
 
 
 @pytest.fixture
-def app_with_judge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def app_with_judge(tmp_path: Path, page_services) -> Path:  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
     forget_bank()
-    healthy = Health(True, "fake judge ready", None, ["fake"])
-    monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
-    monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
-    monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: RecordingJudge())
-    monkeypatch.setattr("ui.resources.references_for", lambda question, lang, k=4: (None, "no index in this test"))
+    page_services(chat_model=RecordingJudge())
     RecordingJudge.prompts.clear()
     yield PROJECT_ROOT / "question_bank" / "bank"
     forget_bank()

@@ -11,7 +11,6 @@ from fake_judge import HonestFakeJudge
 from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
-from llm_server.health import Health
 from practice.adaptive import AdaptivePick
 from practice.quiz import QuizConfig, QuizItem, QuizSession
 from practice.quiz_state import QuizKeeper, quiz_state, restore_quiz
@@ -25,12 +24,10 @@ SKIP = "Passer"
 
 
 @pytest.fixture
-def fake_llm(monkeypatch: pytest.MonkeyPatch) -> None:
-    healthy = Health(True, "fake judge ready", None, ["fake"])
-    monkeypatch.setattr("evaluators.service.llm_health", lambda settings: healthy)
-    monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: healthy)
-    monkeypatch.setattr("llm_server.providers.get_chat_model", lambda *a, **k: HonestFakeJudge())
-    monkeypatch.setattr("ui.resources.references_for", lambda question, lang, k=4: (None, "no index in this test"))
+def fake_llm(page_services):  # type: ignore[no-untyped-def]
+    """Installs the test's Services; calling the result again installs fresh ones (a restarted server)."""
+    page_services(chat_model=HonestFakeJudge())
+    return lambda: page_services(chat_model=HonestFakeJudge())
 
 
 def open_quiz_page(query: dict[str, str] | None = None) -> AppTest:
@@ -55,15 +52,13 @@ def progress_text(at: AppTest) -> str:
     return at.get("progress")[0].proto.text
 
 
-def restart_server() -> None:
-    from ui import resources
-
-    for cached in (resources._quiz_keeper, resources.attempt_store, resources.review_scheduler):
-        cached.clear()
+def restart_server(new_services) -> None:  # type: ignore[no-untyped-def]
+    """What a restart leaves: nothing of the process, only the database."""
     dispose_engines()
+    new_services()
 
 
-def test_a_refresh_then_a_restart_resume_the_quiz_where_it_was(fake_llm: None) -> None:
+def test_a_refresh_then_a_restart_resume_the_quiz_where_it_was(fake_llm) -> None:  # type: ignore[no-untyped-def]
     at = open_quiz_page()
     at.multiselect[0].set_value(["rag"])
     at.number_input[0].set_value(2)
@@ -80,7 +75,7 @@ def test_a_refresh_then_a_restart_resume_the_quiz_where_it_was(fake_llm: None) -
     refreshed = click(refreshed, "Question suivante")
     assert progress_text(refreshed) == "Question 2 sur 2"
 
-    restart_server()
+    restart_server(fake_llm)
     after_restart = open_quiz_page()
     assert progress_text(after_restart) == "Question 2 sur 2"
     assert after_restart.session_state["quiz"].items[1].question_id == quiz.items[1].question_id

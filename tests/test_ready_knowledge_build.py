@@ -15,7 +15,7 @@ from knowledge_fixtures import write_small_corpus
 
 from config import get_settings
 from knowledge.shipped import SHIPPED_CORPUS, SHIPPED_INDEX, load_shipped
-from ui import resources
+from services import knowledge_build as resources
 
 COACH_PAGE = """---
 title: Coach notes on KV caching

@@ -71,10 +71,10 @@ def test_the_connection_test_names_no_environment_variable(monkeypatch: pytest.M
     assert "corrigez l'URL du serveur dans Réglages" in shown
 
 
-def test_a_model_file_path_reads_as_its_name_in_the_sidebar(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_file_path_reads_as_its_name_in_the_sidebar(monkeypatch: pytest.MonkeyPatch, page_services) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AGENTPREP_MODEL", SMOLLM2)
-    monkeypatch.setattr("ui.sidebar.check_health", lambda *a, **k: Health(True, "ready", None, [SMOLLM2], "ok"))
     get_settings.cache_clear()
+    page_services(chat_model=None, health=Health(True, "ready", None, [SMOLLM2], "ok"))
     at = start_app()
     [line] = [m for m in at.sidebar.markdown if m.value.startswith("🟢")]
     assert line.value == "🟢 SmolLM2-135M-Instruct.Q4_K_M" and line.help == SMOLLM2

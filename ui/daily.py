@@ -8,17 +8,17 @@ from core.i18n import moment
 from practice.daily import MAX_DAILY_GOAL, daily_plan, set_daily_goal, start_review
 from question_bank import QuestionBank
 from ui.i18n import t
-from ui.resources import attempts, preferences, quiz_keeper, scheduler
+from ui.resources import services
 from ui.session import browser_zone, current_profile
 
 
 def _review_now(bank: QuestionBank, lang: str) -> None:
     """Start a quiz of what is due (it replaces an open quiz) and go to it."""
     profile = current_profile()
-    quiz = start_review(bank, scheduler(), profile, lang)
+    quiz = start_review(bank, services().scheduler, profile, lang)
     if not quiz.items:
         return
-    quiz_keeper().save(quiz)
+    services().quizzes.save(quiz)
     st.session_state.quiz, st.session_state.quiz_retrying = quiz, False
     st.switch_page("pages/quiz.py")
 
@@ -31,13 +31,13 @@ def review_now_button(bank: QuestionBank, lang: str, due_now: int, *, key: str) 
 
 
 def _save_goal(profile: str, widget_key: str) -> None:
-    set_daily_goal(preferences(), profile, int(st.session_state[widget_key]))
+    set_daily_goal(services().preferences, profile, int(st.session_state[widget_key]))
 
 
 def render_today(bank: QuestionBank, lang: str, *, key: str = "home") -> None:
     profile = current_profile()
     zone = browser_zone()
-    plan = daily_plan(attempts(), scheduler(), preferences(), profile, zone)
+    plan = daily_plan(services().attempts, services().scheduler, services().preferences, profile, zone)
     with st.container(border=True):
         st.markdown(f"#### {t('home_today', lang)}")
         due, streak, goal = st.columns(3)
@@ -50,7 +50,7 @@ def render_today(bank: QuestionBank, lang: str, *, key: str = "home") -> None:
         review, practice = st.columns(2)
         with review:
             review_now_button(bank, lang, plan.due_now, key=key)
-        has_open_quiz = quiz_keeper().has_open(profile)
+        has_open_quiz = services().quizzes.has_open(profile)
         if practice.button(t("home_resume_quiz" if has_open_quiz else "home_start", lang), key=f"{key}_quiz",
                            icon=":material/quiz:", width="stretch"):  # fmt: skip
             st.switch_page("pages/quiz.py")

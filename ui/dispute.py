@@ -5,19 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from evaluators.grade import Grade
-from practice.grading import dispute_grade
-from storage.attempts import MAX_DISPUTE_NOTE, AttemptStore
-from storage.scheduling import ReviewScheduler
+from services import Services
+from storage.attempts import MAX_DISPUTE_NOTE
 from ui.i18n import t
 
 
-def render_dispute(attempt_id: int, grade: Grade, lang: str, store: AttemptStore, scheduler: ReviewScheduler) -> None:
+def render_dispute(attempt_id: int, grade: Grade, lang: str, app: Services) -> None:
     """The candidate names the rubric points they think were misjudged, and why; a coach reviews it.
 
     What they typed stays in the form when something is missing, so nothing is lost.
     """
     with st.expander(t("dispute_title", lang)):
-        saved = store.get(attempt_id)
+        saved = app.attempts.get(attempt_id)
         if saved is None or saved.status != "graded":
             return
         if saved.contested:
@@ -33,5 +32,5 @@ def render_dispute(attempt_id: int, grade: Grade, lang: str, store: AttemptStore
         if not items and not note.strip():
             st.warning(t("dispute_empty", lang))
             return
-        held = dispute_grade(attempt_id, items, note, store=store, scheduler=scheduler)
+        held = app.dispute(attempt_id, items, note)
         st.success(t("dispute_saved" if held else "dispute_saved_not_held", lang))

@@ -11,7 +11,7 @@ from knowledge.reader import corpus_pages, open_passage, page_title
 from storage.documents import UploadedDocuments
 from ui.i18n import t
 from ui.render import escape_markdown, safe_model_markdown
-from ui.resources import uploaded_documents
+from ui.resources import services
 
 READER_PAGE = "pages/read.py"
 CITED_ANCHOR = "cited-passage"
@@ -22,7 +22,7 @@ def _max_bytes() -> int:
 
 
 def _uploads() -> UploadedDocuments:
-    return uploaded_documents(get_settings().sqlalchemy_url)
+    return services().documents
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

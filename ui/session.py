@@ -38,9 +38,9 @@ def _load_saved_choices() -> None:
     if st.session_state.get("settings_loaded_for") == profile:
         return
     from practice.user_settings import saved_choices
-    from ui.resources import preferences
+    from ui.resources import services
 
-    choices = saved_choices(preferences(), profile)
+    choices = saved_choices(services().preferences, profile)
     mode = choices.pop("grader_mode", None)
     if mode:
         st.session_state["grader_mode"] = mode

@@ -12,7 +12,7 @@ from knowledge.language import detect_language
 from question_bank.model import CalibrationSample
 from ui.i18n import t
 from ui.render import escape_markdown
-from ui.resources import coach_content, load_bank
+from ui.resources import load_bank, services
 from ui.session import current_profile, effective_settings, grader_mode
 
 PENDING = "cc_pending"  # question id -> samples added in this session, not yet saved
@@ -53,12 +53,12 @@ def _show_run(run: CalibrationRun, lang: str) -> None:
 
 
 def _remove(settings: Settings, sample_id: int) -> None:
-    coach_content(settings.sqlalchemy_url).remove_sample(sample_id)
+    services().content.remove_sample(sample_id)
 
 
 def _stored_samples(settings: Settings, question_id: str, lang: str) -> None:
     """The samples coaches saved for this question, each removable (the shipped ones are read-only)."""
-    stored = coach_content(settings.sqlalchemy_url).stored_samples(question_id)
+    stored = services().content.stored_samples(question_id)
     if not stored:
         return
     with st.expander(t("coach_cal_stored", lang, n=len(stored)), icon=":material/list:"):
@@ -113,7 +113,7 @@ def render(settings: Settings, lang: str) -> None:
                                   progress=lambda done, total: bar.progress(done / total))  # fmt: skip
         st.session_state[RUN] = (question_id, run)
     if save_col.button(t("coach_cal_save", lang), disabled=not pending, key="cc_save_btn"):
-        coach_content(settings.sqlalchemy_url).add_samples(question_id, pending, by=current_profile())
+        services().content.add_samples(question_id, pending, by=current_profile())
         st.session_state[PENDING][question_id] = []
         st.success(t("coach_cal_saved", lang, n=len(pending)))
     _stored_samples(settings, question_id, lang)

@@ -8,7 +8,7 @@ import streamlit as st
 from config import Settings
 from practice.user_settings import save_server_defaults, server_defaults
 from ui.i18n import t
-from ui.resources import preferences
+from ui.resources import services
 from ui.session import effective_settings, grader_mode
 
 SHOWN = ("provider", "model", "ollama_url", "openai_base_url", "llm_timeout_s", "grader_mode")
@@ -17,7 +17,7 @@ SHOWN = ("provider", "model", "ollama_url", "openai_base_url", "llm_timeout_s", 
 def render(settings: Settings, lang: str) -> None:
     st.markdown(f"#### {t('coach_defaults_title', lang)}")
     st.caption(t("coach_defaults_help", lang))
-    current = server_defaults(preferences())
+    current = server_defaults(services().preferences)
     if current:
         rows = [{t("coach_defaults_col_setting", lang): name, t("coach_defaults_col_value", lang): str(current[name])}
                 for name in SHOWN if name in current]  # fmt: skip
@@ -30,8 +30,8 @@ def render(settings: Settings, lang: str) -> None:
                 "grader_mode": grader_mode()}  # fmt: skip
     use, clear = st.columns(2)
     if use.button(t("coach_defaults_use_mine", lang), type="primary", key="cd_use"):
-        save_server_defaults(preferences(), proposal)
+        save_server_defaults(services().preferences, proposal)
         st.success(t("coach_defaults_saved", lang))
     if clear.button(t("coach_defaults_clear", lang), disabled=not current, key="cd_clear"):
-        save_server_defaults(preferences(), {})
+        save_server_defaults(services().preferences, {})
         st.success(t("coach_defaults_cleared", lang))

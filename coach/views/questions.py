@@ -17,7 +17,7 @@ from question_bank.overlay import ADDED, EDITED, HIDDEN
 from question_bank.writer import free_copy_id
 from ui.i18n import t
 from ui.render import escape_markdown
-from ui.resources import coach_content, load_bank, reload_bank
+from ui.resources import load_bank, reload_bank, services
 from ui.session import current_lang, current_profile
 
 NEW = ""  # the selectbox value for "a new question"
@@ -72,7 +72,7 @@ def _save(settings: Settings, lang: str) -> None:
     bank = load_bank()
     editing = st.session_state.get(LOADED) or None
     result = save_form(
-        _form_values(), editing_id=editing, bank=bank, content=coach_content(settings.sqlalchemy_url),
+        _form_values(), editing_id=editing, bank=bank, content=services().content,
         corpus_dir=settings.corpus_dir, by=current_profile(),
     )  # fmt: skip
     st.session_state[PROBLEMS] = result.problems
@@ -93,7 +93,7 @@ def _duplicate(lang: str) -> None:
 
 def _delete(settings: Settings, lang: str, question_id: str) -> None:
     try:
-        coach_content(settings.sqlalchemy_url).delete_question(load_bank(), question_id, by=current_profile())
+        services().content.delete_question(load_bank(), question_id, by=current_profile())
     except KeyError:
         st.session_state[FLASH] = t("coach_q_missing", lang, id=question_id)
         return
@@ -192,7 +192,7 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
 
 def _revert(settings: Settings, lang: str, question_id: str) -> None:
     """A shipped question edited or hidden by a coach is as shipped again."""
-    coach_content(settings.sqlalchemy_url).revert_question(load_bank(), question_id)
+    services().content.revert_question(load_bank(), question_id)
     st.session_state[CHOICE] = st.session_state[CHOICE_SAVED] = question_id
     st.session_state[LOADED] = None  # refill the form with the shipped version
     st.session_state[FLASH] = t("coach_q_reverted", lang, id=question_id)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.review import ReviewCase, resolve, review_queue
+from coach.review import ReviewCase
 from config import Settings
 from evaluators.grade import Verdict
 from ui.grade_view import render_grade
 from ui.i18n import t
 from ui.render import escape_markdown
-from ui.resources import attempts, coach_content, load_bank, scheduler
+from ui.resources import load_bank, services
 from ui.session import current_profile
 
 VERDICTS = [v.value for v in Verdict]
@@ -22,7 +22,7 @@ VERDICTS = [v.value for v in Verdict]
 
 def render(settings: Settings, lang: str) -> None:
     bank = load_bank()
-    cases = review_queue(attempts(settings), {q.id: q for q in bank.questions})
+    cases = services().review_queue(bank)
     if not cases:
         st.info(t("coach_review_none", lang))
         return
@@ -70,8 +70,5 @@ def verdict_form(case: ReviewCase, settings: Settings, lang: str) -> None:
         saved = save.form_submit_button(t("coach_review_save", lang), type="primary")
     if not (confirmed or saved):
         return
-    outcome = resolve(
-        case, {} if confirmed else chosen, current_profile(), store=attempts(settings),
-        scheduler=scheduler(settings), content=coach_content(settings.sqlalchemy_url),
-    )  # fmt: skip
+    outcome = services().resolve(case, {} if confirmed else chosen, current_profile())
     st.success(t("coach_review_saved", lang, score=f"{outcome.grade.score:.1f}"))

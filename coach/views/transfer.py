@@ -19,7 +19,7 @@ from question_bank.transfer import (
     read_import,
 )
 from ui.i18n import t
-from ui.resources import coach_content, load_bank
+from ui.resources import load_bank, services
 from ui.session import current_profile
 
 
@@ -51,7 +51,7 @@ def _import(settings: Settings, lang: str) -> None:
             hide_index=True, width="stretch",
         )  # fmt: skip
     try:
-        content = coach_content(settings.sqlalchemy_url)
+        content = services().content
         written = apply_import(plan, content, bank, skip_invalid=skip_invalid, by=current_profile())
     except ImportRefused as exc:
         st.error(t("coach_import_refused", lang, reason=str(exc)))
