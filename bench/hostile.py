@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_judge import GullibleFakeJudge  # noqa: E402
-from grading_fixtures import _wait_until_serving, free_port, smollm2_gguf  # noqa: E402
 
+from bench.services import llama_cpp_server, smollm2_gguf  # noqa: E402
 from config import Settings, get_settings  # noqa: E402
 from evaluators.hostile import (  # noqa: E402
     BENIGN_SETS,
@@ -64,26 +62,15 @@ def main() -> None:
         print(f"  {name}:", json.dumps(benign_summary([r for r in benign if r.set == name])))
     if not args.real:
         return
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}/v1"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--port", str(port),
-               "--n_ctx", "4096"]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
-        try:
-            _wait_until_serving(server, base_url, log)
-            real = Settings(
-                provider="openai", openai_base_url=base_url, model=smollm2_gguf().name,
-                openai_response_format="json_object", llm_timeout_s=240, data_dir=settings.data_dir,
-            )  # fmt: skip
-            started = time.perf_counter()
-            results = run_suite(bank, real, get_chat_model(real, max_output_tokens=1200), entries)
-            elapsed = time.perf_counter() - started
-            print("SmolLM2-135M (real):", json.dumps(summary(results)), f"({elapsed:.0f} s)")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
+    with llama_cpp_server(smollm2_gguf()) as base_url:
+        real = Settings(
+            provider="openai", openai_base_url=base_url, model=smollm2_gguf().name,
+            openai_response_format="json_object", llm_timeout_s=240, data_dir=settings.data_dir,
+        )  # fmt: skip
+        started = time.perf_counter()
+        results = run_suite(bank, real, get_chat_model(real, max_output_tokens=1200), entries)
+        elapsed = time.perf_counter() - started
+        print("SmolLM2-135M (real):", json.dumps(summary(results)), f"({elapsed:.0f} s)")
 
 if __name__ == "__main__":
     main()

