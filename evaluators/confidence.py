@@ -9,7 +9,7 @@ queued for a coach's review.
 
 The embedded grader measures coverage, not truth: a fluent, confident, wrong answer fools it. Its
 grades are therefore never "high" (reason "estimate"), apart from the empty or near-empty answer
-it scores 0, and they carry the error measured on the held-out set ("about 6/10, ±1.1").
+it scores 0, and they carry the error measured on the held-out set ("about 6/10, ±1.0").
 """
 
 from __future__ import annotations

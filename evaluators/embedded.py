@@ -2,9 +2,10 @@
 
 It is the fallback when no model is reachable, the judge's second opinion, and the ceiling the judge
 cannot exceed when an answer tried to inject instructions. Each rubric item gets a calibrated,
-continuous credit from eight signals (how close the answer's best sentence is to the item and to
+continuous credit from nine signals (how close the answer's best sentence is to the item and to
 the reference sentence that covers it, how much of the item's and the question's vocabulary the
-answer uses, how deep and how focused it is, and whether the question is behavioral). The weights
+answer uses, how deep and how focused it is, whether the question is behavioral, and how densely it
+states absolutes, the one signal that lowers credit). The weights
 are fitted on human-graded answers (`cli.py judge fit-embedded`) and checked on a held-out set the
 fit never saw; hard similarity thresholds scored good answers written outside the project 2 points
 too low. Claims without explanation ("covered ✔") are set aside first, keyword lists are capped.
@@ -56,7 +57,20 @@ SIGNALS = (
     "depth",  # log(1 + distinct content words) / 5
     "focus",  # share of the answer's content words that belong to the question's vocabulary
     "behavioral",  # 1 for behavioral questions, whose answers use the rubric's words less
+    "certainty",  # density of absolutes ("always", "guaranteed", "c'est simple"): 1 from 4 per 100 words
 )
+LOWERING_SIGNALS = frozenset({"certainty"})
+"""Signals whose fitted weight may be negative. Every other signal only ever raises credit, as a fair
+examiner would want; fluent answers that were confidently wrong stated absolutes 2.4 times as densely
+as honest ones in the tuning set (0.6 per 100 words when written by experts), and the embedded grader
+has no other way to notice wrong facts told in the right vocabulary."""
+_ABSOLUTES = re.compile(
+    r"\b(?:always|never|no need|useless|obsolete|guarantee[sd]?|completely|entirely|impossible|simply|solved|"
+    r"perfectly|exactly|by construction|toujours|jamais|inutile|obsolète|garanti[et]?s?|complètement|totalement|"
+    r"simplement|parfaitement|exactement|par construction|faux problème|c['’]est simple|en réalité)\b",
+    re.IGNORECASE,
+)
+CERTAINTY_FULL_PER_100_WORDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -67,9 +81,9 @@ class EmbeddedTuning:
     `held_out_mae` is the error `cli.py judge eval` measured on the held-out set with them.
     """
 
-    weights: tuple[float, ...] = (1.0043, 0.0, 2.3726, 1.6713, 6.0756, 0.0, 1.5769, 1.4581)
-    bias: float = -3.0426
-    held_out_mae: float = 1.05
+    weights: tuple[float, ...] = (0.9195, 0.0, 2.8314, 1.8409, 5.1648, 0.0, 1.4616, 1.4285, -1.3762)
+    bias: float = -2.7370
+    held_out_mae: float = 1.01
     met_credit: float = 0.7
     """Credit from which an item is shown as covered; from `partly_credit`, as partly covered."""
     partly_credit: float = 0.4
@@ -149,6 +163,14 @@ def rubric_copy(answer: str, material: _QuestionMaterial) -> float:
     points without explaining them reuses its phrases (0.25 typically)."""
     pairs = content_pairs(answer)
     return len(pairs & material.rubric_pairs) / len(pairs) if pairs else 0.0
+
+
+def certainty(text: str) -> float:
+    """0-1: how densely `text` states absolutes ("always", "never", "guaranteed", "c'est simple")."""
+    words = len(text.split())
+    if not words:
+        return 0.0
+    return min(1.0, len(_ABSOLUTES.findall(text)) * 100 / words / CERTAINTY_FULL_PER_100_WORDS)
 
 
 def split_sentences(text: str, max_words: int = 40) -> list[str]:
@@ -243,6 +265,7 @@ def answer_signals(
     depth = math.log1p(len(answer_stems)) / 5
     explanatory = " ".join(s for s in sentences if len(s.split()) >= tuning.explanatory_words)
     behavioral = 1.0 if question.kind == Kind.behavioral else 0.0
+    absolutes = certainty(answer)
     rows, quotes = [], []
     for item in question.rubric:
         item_sim = reference_sim = 0.0
@@ -256,7 +279,9 @@ def answer_signals(
         hits = keyword_hits(explanatory, keywords) if keywords else []
         keyword_share = min(1.0, len(hits) / min(3, len(keywords))) if keywords else 0.0
         item_share = len(answer_stems & vocabulary) / max(1, len(vocabulary))
-        rows.append([reference_sim, item_sim, item_share, keyword_share, question_share, depth, focus, behavioral])
+        rows.append(
+            [reference_sim, item_sim, item_share, keyword_share, question_share, depth, focus, behavioral, absolutes]
+        )
         quotes.append(quote)
     return AnswerSignals(
         words=len(words),
@@ -297,7 +322,8 @@ def item_credits(signals: AnswerSignals, injection: bool, tuning: EmbeddedTuning
 
 def restates_rubric(signals: AnswerSignals, tuning: EmbeddedTuning = TUNING) -> bool:
     """Reuses the rubric's phrases *and* talks about itself ("my answer covers", "je traite", "I address"):
-    terse honest answers use the field's standard terms too, but state facts rather than their own plan."""
+    terse honest answers use the field's standard terms too, but state facts rather than their own plan.
+    (Phrases alone, even at 0.30, also caught a terse honest answer: see tests/test_outside_answers.py.)"""
     return signals.rubric_copy >= tuning.rubric_copy_share and signals.self_talk
 
 

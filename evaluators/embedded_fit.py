@@ -2,9 +2,9 @@
 
 The grader's credit for an item is a logistic of its signals (see `evaluators.embedded.SIGNALS`);
 this finds the weights that bring its scores closest to the human scores (mean absolute error, with
-a small penalty on large weights), every weight
-kept non-negative. Fit on the tuning sets only, then measure on the held-out set
-with `cli.py judge eval`: a figure on the answers the weights were fitted on says little.
+a small penalty on large weights), every weight kept non-negative but those of `LOWERING_SIGNALS`.
+Fit on the tuning sets only, then measure on the held-out set with `cli.py judge eval`: a figure on
+the answers the weights were fitted on says little.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from evaluators.embedded import TUNING, EmbeddedTuning, answer_signals, item_credits
+from evaluators.embedded import LOWERING_SIGNALS, SIGNALS, TUNING, EmbeddedTuning, answer_signals, item_credits
 from evaluators.guards import sanitize_answer
 from evaluators.harness import GradedEntry
 from question_bank.model import Question
@@ -79,8 +79,9 @@ def fit_tuning(samples: list[FitSample], start: EmbeddedTuning = TUNING) -> Embe
         return float(np.mean(np.sqrt(errors * errors + 0.25)) + L2_PENALTY * np.sum(params * params))
 
     params = np.array([*start.weights, start.bias], dtype=float)
-    # Non-negative weights: more of any signal never lowers a credit, as a fair examiner would want.
-    bounds = [(0.0, None)] * len(start.weights) + [(None, None)]
+    # Non-negative weights: more of any signal never lowers a credit, as a fair examiner would want;
+    # the lowering signals (stated absolutes) are the exception.
+    bounds = [(None, None) if name in LOWERING_SIGNALS else (0.0, None) for name in SIGNALS] + [(None, None)]
     result = minimize(loss, params, method="L-BFGS-B", bounds=bounds)
     fitted = tuning_of(np.round(result.x, 4))
     return fitted

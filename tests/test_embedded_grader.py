@@ -17,7 +17,8 @@ def embedded(answer: str, lang: str = "en", question: Question = QUESTION):
 def test_a_complete_answer_outscores_a_vague_one_and_the_score_follows_the_verdicts() -> None:
     good, weak = embedded(GOOD_ANSWER_EN), embedded(WEAK_ANSWER_EN)
     assert good.grader == "embedded" and good.model == "all-MiniLM-L6-v2"
-    assert good.score >= 6 and weak.score <= 3.5 and good.score - weak.score >= 5
+    # the weak answer names one of three points vaguely: about 2-3 from a person, within the grader's ±1.0
+    assert good.score >= 6 and weak.score <= 4.0 and good.score - weak.score >= 5
     assert good.score == compute_score(good.criteria)
     assert [c.id for c in good.criteria] == ["two-retrievers", "rrf", "measure"]
     credited = [c for c in good.criteria if c.verdict != Verdict.not_met]
