@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from config import Settings
-from evaluators.grade import Grade
+from core.types import Grade
 from question_bank.model import CalibrationSample, Question
 
 MIN_SAMPLES_FOR_SPEARMAN = 3

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from evaluators.grade import Confidence, Grade, Verdict
+from core.types import Confidence, Grade, Verdict
 from question_bank.model import CalibrationSample, Question
 from storage.attempts import AttemptStore, disputed_items, machine_grade_of
 from storage.db import Attempt

@@ -1,8 +1,10 @@
-"""Text helpers for prompts, one copy each: the fence around untrusted text, the template sandbox.
+"""Text helpers, one copy each: the fence around untrusted text, the template sandbox, Markdown escaping.
 
 Every prompt that carries text a candidate (or a document) wrote fences it with a token derived
 from that text, and every prompt template renders in the same sandbox, so a fix to either reaches
-the judge, the interviewer and the ask chat at once.
+the judge, the interviewer and the ask chat at once. Likewise every page and report shows what a
+candidate typed through one escape, and what a model wrote through one filter.
+(Accent folding is `knowledge.language.fold_accents`, which the lexical index and the guards share.)
 """
 
 from __future__ import annotations
@@ -13,6 +15,23 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def escape_markdown(text: str, *, one_line: bool = False) -> str:
+    """Text someone typed, shown literally in Markdown: no links, headings, lists, HTML, LaTeX or table
+    cells. `one_line` joins its lines first (a table cell, a list item)."""
+    if one_line:
+        text = " ".join(text.split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def strip_images_and_html(text: str) -> str:
+    """A model's Markdown minus images and HTML tags: it keeps its emphasis and lists, loads nothing."""
+    return _HTML_TAG.sub("", _IMAGE.sub("", text))
 
 
 def fence_token(text: str) -> str:

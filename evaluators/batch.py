@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config import Settings
-from evaluators.grade import Grade
+from core.types import Grade
 from question_bank.model import Question
 
 

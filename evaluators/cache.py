@@ -14,8 +14,8 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.types import Grade
 from evaluators.examples import GradedExample
-from evaluators.grade import Grade
 from evaluators.provenance import grade_cache_key, grader_version, prompt_version, rubric_version
 from question_bank.model import Question
 from storage.db import CachedGrade, session_factory

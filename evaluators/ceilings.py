@@ -7,8 +7,8 @@ the score, so the score shown stays the one the verdicts give.
 
 from __future__ import annotations
 
+from core.types import Flag, Grade, Verdict
 from evaluators import feedback
-from evaluators.grade import Flag, Grade, Verdict
 from evaluators.guards import SanitizedAnswer
 
 CLAIMS_TOLERANCE = 1.0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluators.grade import Confidence, Flag, Grade
+from core.types import Confidence, Flag, Grade
 
 DISAGREEMENT_MARGIN = 3.0
 """Points out of 10 between the judge and the embedded grader beyond which a grade is doubtful

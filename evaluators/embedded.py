@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.types import CriterionGrade, Flag, Grade, Verdict
 from evaluators.feedback import embedded_feedback
-from evaluators.grade import CriterionGrade, Flag, Grade, Verdict
 from evaluators.guards import SanitizedAnswer, fold_for_matching
 from knowledge.embeddings import EMBEDDING_MODEL_NAME, encode
 from question_bank.model import Kind, Question, RubricItem

@@ -6,7 +6,7 @@ The sentences themselves are in the one catalogue (`core/strings/grading.yaml`).
 from __future__ import annotations
 
 from core.i18n import say
-from evaluators.grade import Flag, Grade, Verdict
+from core.types import Flag, Grade, Verdict
 
 _NOTES = (Flag.unsupported_claims, Flag.truncated, Flag.prompt_injection)
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from config import Settings
-from evaluators.grade import Flag, Grade
+from core.types import Flag, Grade
 from evaluators.guards import SanitizedAnswer, clean_text, truncate_to_budget
 from evaluators.service import grade_answer
 from question_bank import QuestionBank

@@ -25,8 +25,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from core.text import fence_token, prompt_templates
+from core.types import Verdict
 from evaluators.examples import GradedExample
-from evaluators.grade import Verdict
 from evaluators.guards import truncate_to_budget
 from evaluators.provenance import PROMPTS_DIR
 from question_bank.model import Kind, Question

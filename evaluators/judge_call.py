@@ -20,8 +20,8 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
+from core.types import Grade
 from evaluators import feedback
-from evaluators.grade import Grade
 from evaluators.judge import repair_messages
 from evaluators.judge_reply import JudgeOutputError, feedback_view, parse_reply, reasoning_view, verdicts_ready
 from question_bank.model import Question

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.types import CriterionGrade, Flag, Grade, Verdict
 from evaluators.evidence import evidence_supports
-from evaluators.grade import CriterionGrade, Flag, Grade, Verdict
 from evaluators.judge import Improvement, improve_request, output_model
 from question_bank.model import Question
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.types import CriterionGrade, Grade, Verdict
 from evaluators.embedded import TUNING, stems
-from evaluators.grade import CriterionGrade, Grade, Verdict
 from evaluators.guards import merge_spans
 
 

@@ -29,6 +29,8 @@ GRADER_SOURCES: tuple[Path, ...] = (
     _EVALUATORS_DIR,
     _EVALUATORS_DIR.parent / "knowledge" / "embeddings.py",
     _EVALUATORS_DIR.parent / "core" / "text.py",
+    _EVALUATORS_DIR.parent / "core" / "types.py",  # the score from the verdicts (`Grade.rescore`)
+    _EVALUATORS_DIR.parent / "knowledge" / "language.py",  # language detection and accent folding
 )
 """What the grading code is: every .py and prompt file under these paths."""
 

@@ -20,11 +20,11 @@ from typing import Any, Unpack
 
 from config import Settings
 from core.text import fence_token
+from core.types import Flag, Grade
 from evaluators import feedback, stages
 from evaluators.cache import GradeCache, embedded_grade_key, llm_grade_key
 from evaluators.embedded import grade_embedded
 from evaluators.examples import question_examples
-from evaluators.grade import Flag, Grade
 from evaluators.guards import SanitizedAnswer, sanitize_answer
 from evaluators.judge import (
     IMPROVE_MAX_OUTPUT_TOKENS,

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from core.types import Flag, Grade
 from evaluators import confidence, feedback
 from evaluators.ceilings import apply_ceilings
 from evaluators.embedded import grade_embedded
-from evaluators.grade import Flag, Grade
 from evaluators.guards import SanitizedAnswer, clean_text, sanitize_answer
 from evaluators.judge_call import JudgeReply
 from evaluators.judge_reply import judge_texts, reasoning_view, to_grade

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from core.i18n import say
-from evaluators.grade import Grade, Verdict
+from core.types import Grade, Verdict
 from knowledge.language import fold_accents
 from question_bank.model import Question, RubricItem
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config import Settings
-from evaluators.grade import Grade
+from core.types import Grade
 from evaluators.service import grade_answer
 from practice.grading import GradingOptions, GradingRun, Submission, grade_saved_attempt, save_attempt
 from question_bank import Question

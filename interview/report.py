@@ -12,23 +12,19 @@ language, in the rubric's words.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from core import i18n
-from evaluators.grade import Grade, Verdict
+from core.text import escape_markdown, strip_images_and_html
+from core.types import Grade, Verdict
 from interview.explain import passage
 from interview.plan import label
 from interview.prompting import counted, phrase
 from interview.session import Exchange, InterviewSession, QuestionRun, Turn
 
 WEAK_BELOW = 7.0
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")
-"""Characters that mean something inside a line; line-start syntax cannot occur after our prefixes."""
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_HTML_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -165,16 +161,6 @@ def build_report(
     )
 
 
-def escape_md(text: str) -> str:
-    """Text shown literally inside a Markdown line: no links, emphasis, HTML or table cells; one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def _model_text(text: str) -> str:
-    """Interviewer text keeps its Markdown (bold headers) but loses images and HTML."""
-    return _HTML_TAG.sub("", _IMAGE.sub("", text))
-
-
 def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}/10"
 
@@ -203,7 +189,8 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True, reading
         if q.hints:
             notes.append(counted("report_hints", lang, q.hints))
         scores = f"{_score(q.first_score)} | {_score(q.final_score)}"
-        lines.append(f"| {q.number} | {escape_md(q.prompt)} | {scores} | {', '.join(notes)} |")
+        prompt = escape_markdown(q.prompt, one_line=True)
+        lines.append(f"| {q.number} | {prompt} | {scores} | {', '.join(notes)} |")
     answered = any(q.final_score is not None for q in report.questions)
     sections = (
         (say("report_strengths"), report.strengths, say("report_no_strengths") if answered else say("report_none")),
@@ -214,19 +201,27 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True, reading
         lines += [_evidence_line(e, say, lang) for e in items] or [empty]
     if reading:
         lines += ["", f"## {say('report_reading')}", ""]
-        lines += [f"- {escape_md(r.title)} — `{r.source}`" for r in report.reading] or [say("report_no_reading")]
+        titles = [escape_markdown(r.title, one_line=True) for r in report.reading]
+        lines += [f"- {title} — `{r.source}`" for title, r in zip(titles, report.reading, strict=True)] or [
+            say("report_no_reading")
+        ]
     if transcript and report.transcript:
         lines += ["", f"## {say('report_transcript')}", ""]
         for turn in report.transcript:
             who = say("report_interviewer" if turn.role == "interviewer" else "report_candidate")
-            body = _model_text(turn.text) if turn.role == "interviewer" else escape_md(turn.text)
+            if turn.role == "interviewer":
+                body = strip_images_and_html(turn.text)
+            else:
+                body = escape_markdown(turn.text, one_line=True)
             lines += [i18n.say("speaker_line", lang, who=who, body=body), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _evidence_line(evidence: Evidence, say, lang: str) -> str:  # type: ignore[no-untyped-def]
-    head = f"- **Q{evidence.question_number}** — {escape_md(evidence.point)}"
-    quotes = " / ".join(i18n.say("quoted", lang, text=escape_md(q)) for q in evidence.quotes)
+    head = f"- **Q{evidence.question_number}** — {escape_markdown(evidence.point, one_line=True)}"
+    quotes = " / ".join(
+        i18n.say("quoted", lang, text=escape_markdown(quote, one_line=True)) for quote in evidence.quotes
+    )
     said = f" — {i18n.say('said_colon', lang, said=say('report_you_said'), quotes=quotes)}" if quotes else ""
     if evidence.kind == "misconception":
         return f"{head} ({say('report_misconception')})"

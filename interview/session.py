@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluators.grade import Grade
+from core.types import Grade
 from interview.explain import explanation, passage, source_for
 from interview.followups import Probe, choose_probe, hint_item, keyword_topic, missing_items
 from interview.grading import GradingRunner, PendingGrade

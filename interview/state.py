@@ -13,7 +13,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import asdict
 
-from evaluators.grade import Grade
+from core.types import Grade
 from interview.followups import Probe
 from interview.grading import GradingRunner, PendingGrade
 from interview.interviewer import Interviewer

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+
+from core.types import Lang
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FR_MARKERS = frozenset(
@@ -130,7 +131,7 @@ def fold_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def detect_language(text: str, default: Literal["fr", "en"] = "en") -> Literal["fr", "en"]:
+def detect_language(text: str, default: Lang = "en") -> Lang:
     """'fr' or 'en' by counting common function words; accents tip a tie towards French."""
     words = [w.lower() for w in _WORD.findall(text[:20_000])]
     fr = sum(1 for w in words if w in _FR_MARKERS)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from config import Settings
+from core.types import Grade
 from evaluators.cache import GradeCache
-from evaluators.grade import Grade
 from evaluators.request import GraderChoice, GradeRequest
 from evaluators.service import GradeEvent, grade, improve_stream
 from question_bank import Question

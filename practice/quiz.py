@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from evaluators.grade import Grade
+from core.types import Grade
 from practice.adaptive import AdaptivePick, pick_next_question
 from question_bank import Question, QuestionBank
 from storage.attempts import AttemptStore

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Lang = Literal["fr", "en"]
+from core.types import Lang, Verdict
+
 LANGS: tuple[Lang, ...] = ("fr", "en")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_WEIGHT = 10.0
@@ -94,9 +94,6 @@ class FollowUp(Localized):
     covers: list[str] = Field(default_factory=list)
 
 
-RubricVerdict = Literal["met", "partly_met", "not_met"]
-
-
 class CalibrationSample(BaseModel):
     """A sample answer with the grade a coach expects.
 
@@ -110,7 +107,7 @@ class CalibrationSample(BaseModel):
     lang: Lang
     answer: str = Field(min_length=1)
     expected_score: float = Field(ge=0, le=10)
-    verdicts: dict[str, RubricVerdict] = Field(default_factory=dict)
+    verdicts: dict[str, Verdict] = Field(default_factory=dict)
 
 
 def _localized_texts(data: dict) -> list[dict]:

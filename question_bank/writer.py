@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from core.types import Verdict
 from question_bank.loader import BankProblem, _read_question_file, parse_yaml_text
 from question_bank.model import CalibrationSample, FollowUp, Localized, Question, RubricItem
 
@@ -97,7 +98,7 @@ def _follow_up(follow_up: FollowUp, langs: list[str]) -> dict:
 def _calibration_sample(sample: CalibrationSample) -> dict:
     data: dict = {"lang": sample.lang, "answer": _text(sample.answer), "expected_score": _number(sample.expected_score)}
     if sample.verdicts:
-        data["verdicts"] = dict(sample.verdicts)
+        data["verdicts"] = {item: Verdict(verdict).value for item, verdict in sample.verdicts.items()}
     return data
 
 

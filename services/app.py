@@ -33,7 +33,7 @@ from storage.scheduling import ReviewScheduler
 
 if TYPE_CHECKING:  # the grading stack (LangChain, numpy) loads with the first grade, not with the first page
     from coach.review import ReviewCase, ReviewOutcome
-    from evaluators.grade import Grade, Verdict
+    from core.types import Grade, Verdict
     from evaluators.judge_call import GradeEvent
     from evaluators.request import GraderChoice
     from practice.grading import GradingOptions, GradingRun, Submission

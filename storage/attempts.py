@@ -15,7 +15,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from evaluators.grade import Confidence, Grade
+from core.types import Confidence, Grade
 from knowledge.language import valid_unicode
 from storage.db import Attempt, session_factory, utc_now
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bank_factory import bank_of, make_question
 
-from evaluators.grade import Grade
+from core.types import Grade
 from practice.adaptive import AdaptivePick, decide_level, level_ladder
 from practice.quiz import QuizConfig, QuizSession, advance_quiz, start_quiz
 from question_bank.model import Level

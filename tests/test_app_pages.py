@@ -119,7 +119,7 @@ def test_an_empty_answer_is_refused_with_a_message(healthy_fake_llm: None) -> No
 
 
 def test_progress_page_shows_history_charts_and_exports(healthy_fake_llm: None) -> None:
-    from evaluators.grade import Grade
+    from core.types import Grade
     from storage.scheduling import ReviewScheduler
 
     settings = get_settings()

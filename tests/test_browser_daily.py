@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from browser_support import running_app
 
-from evaluators.grade import Grade
+from core.types import Grade
 from storage.attempts import AttemptStore
 from storage.db import Attempt, dispose_engines, session_factory
 from storage.scheduling import ReviewScheduler

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from browser_support import running_app
 
 from coach.auth import hash_password
-from evaluators.grade import Grade
+from core.types import Grade
 from storage.accounts import AccountStore
 from storage.attempts import AttemptStore
 from storage.db import dispose_engines, get_engine

@@ -74,8 +74,8 @@ def test_the_english_ui_shows_no_french(page: str) -> None:
 
 
 def test_keys_built_from_names_exist_too() -> None:
+    from core.types import Flag, Verdict
     from evaluators.budget import HARDWARE
-    from evaluators.grade import Flag, Verdict
     from practice.progress import HISTORY_COLUMNS
 
     wanted = ([f"history_col_{c}" for c in HISTORY_COLUMNS] + [f"hardware_{h.name}" for h in HARDWARE]

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from coach.auth import reset_process_throttle
 from coach.content import load_bank as bank_in_database
 from config import get_settings
-from evaluators.grade import Grade
+from core.types import Grade
 from storage.attempts import AttemptStore
 from storage.documents import UploadedDocuments
 from ui.resources import forget_bank

@@ -11,7 +11,7 @@ from coach.calibration import run_calibration
 from coach.content import CoachContent
 from coach.documents import is_upload, remove_document, save_uploads
 from config import get_settings
-from evaluators.grade import Grade
+from core.types import Grade
 from question_bank.calibration import calibration_samples
 from question_bank.model import CalibrationSample, Question
 from question_bank.overlay import merge_samples

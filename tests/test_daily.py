@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
 from core.i18n import moment
-from evaluators.grade import Grade
+from core.types import Grade
 from practice.daily import DEFAULT_DAILY_GOAL, daily_goal, daily_plan, set_daily_goal, streak_days
 from storage.attempts import AttemptStore
 from storage.db import Attempt, session_factory

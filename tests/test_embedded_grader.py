@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from grading_fixtures import GOOD_ANSWER_EN, GOOD_ANSWER_FR, INJECTION_EN, QUESTION, WEAK_ANSWER_EN
 
+from core.types import Flag, Verdict, compute_score
 from evaluators.embedded import grade_embedded, is_keyword_stuffing, split_sentences
-from evaluators.grade import Flag, Verdict, compute_score
 from evaluators.guards import sanitize_answer
 from question_bank.model import Question
 

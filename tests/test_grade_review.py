@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from coach.content import CoachContent
 from coach.review import coach_grade, resolve, review_queue
 from config import Settings
-from evaluators.grade import Confidence, Verdict
+from core.types import Confidence, Verdict
 from evaluators.service import grade_answer
 from practice.grading import GradingOptions, GradingRun, Submission, dispute_grade, submit_answer
 from question_bank.bank import QuestionBank

@@ -22,10 +22,10 @@ from grading_fixtures import (
 )
 
 from config import Settings
+from core.types import Confidence
 from evaluators import provenance
 from evaluators.cache import GradeCache
 from evaluators.examples import EXAMPLE_CHAR_BUDGET, question_examples
-from evaluators.grade import Confidence
 from evaluators.judge import build_messages
 from evaluators.service import grade_answer
 from question_bank.model import CalibrationSample

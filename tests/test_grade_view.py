@@ -18,7 +18,7 @@ PASSAGES = [
 
 
 def view(grade_json: str, lang: str, answer: str, passages: list) -> None:  # runs inside AppTest
-    from evaluators.grade import Grade
+    from core.types import Grade
     from ui.grade_view import render_grade
 
     render_grade(Grade.model_validate_json(grade_json), lang, answer=answer, passages=passages)

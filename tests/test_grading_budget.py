@@ -8,9 +8,9 @@ from browser_support import smollm2_gguf
 
 from bench.grading_budget import count_replies, load_replies, measured_budget
 from config import PROJECT_ROOT, get_settings
+from core.types import Verdict
 from evaluators import budget
 from evaluators.evidence import quote_in_answer
-from evaluators.grade import Verdict
 from evaluators.guards import fold_for_matching, sanitize_answer
 from evaluators.harness import load_graded_set
 from evaluators.judge import QUOTE_MAX_WORDS, REASON_MAX_WORDS, REASON_MAX_WORDS_MET

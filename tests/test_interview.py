@@ -15,7 +15,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage
 
 from config import PROJECT_ROOT, get_settings
-from evaluators.grade import CriterionGrade, Grade, Verdict
+from core.types import CriterionGrade, Grade, Verdict
 from interview.followups import choose_probe, first_clause, topic_of
 from interview.grading import GradingRunner
 from interview.intents import Intent, detect_intent

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from test_interview import AGENTS, CORPUS, QUOTE_MARKS, RAG, RUBRIC_TEXTS
 
 from config import PROJECT_ROOT, get_settings
-from evaluators.grade import CriterionGrade, Grade, Verdict
+from core.types import CriterionGrade, Grade, Verdict
 from interview.explain import explanation, passage, sentences, source_for
 from interview.grading import GradingRunner
 from interview.intents import Intent

@@ -10,7 +10,7 @@ from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, WEAK_ANSWE
 
 from config import Settings
 from core.text import fence_token
-from evaluators.grade import Flag, Verdict
+from core.types import Flag, Verdict
 from evaluators.judge import EXCERPT_CHAR_BUDGET, TEXT_LIMITS, build_messages, output_json_schema
 from evaluators.judge_reply import JudgeOutputError, parse_reply, reasoning_view, to_grade
 from llm_server.providers import get_chat_model, json_schema_call_kwargs

@@ -18,8 +18,8 @@ from grading_fixtures import (
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from config import Settings
+from core.types import Flag, Verdict
 from evaluators.embedded import grade_embedded
-from evaluators.grade import Flag, Verdict
 from evaluators.guards import sanitize_answer
 from evaluators.service import grade_answer, grade_stream
 

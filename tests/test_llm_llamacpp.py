@@ -13,9 +13,9 @@ import pytest
 from grading_fixtures import INJECTION_EN, QUESTION
 
 from config import Settings
+from core.types import Flag
 from evaluators.cache import GradeCache
 from evaluators.embedded import grade_embedded
-from evaluators.grade import Flag
 from evaluators.guards import sanitize_answer
 from evaluators.service import grade_answer, grade_stream, improve_stream
 from llm_server.health import check_health

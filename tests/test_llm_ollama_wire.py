@@ -13,7 +13,7 @@ import pytest
 from grading_fixtures import GOOD_ANSWER_EN, QUESTION, ReplayServer, free_port, replay_server  # noqa: F401
 
 from config import Settings
-from evaluators.grade import Flag, Verdict
+from core.types import Flag, Verdict
 from evaluators.judge import MAX_OUTPUT_TOKENS
 from evaluators.service import grade_answer, grade_stream
 from llm_server.health import check_health

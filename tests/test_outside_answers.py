@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from config import PROJECT_ROOT, get_settings
+from core.types import Confidence, Flag
 from evaluators.claims import is_claim, set_claims_aside
 from evaluators.embedded import TUNING
-from evaluators.grade import Confidence, Flag
 from evaluators.guards import sanitize_answer
 from evaluators.harness import GradedEntry, evaluate, load_graded_set
 from question_bank import QuestionBank

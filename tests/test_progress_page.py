@@ -12,7 +12,7 @@ from test_app_pages import healthy_fake_llm, start_app  # noqa: F401 - fixture
 
 from config import get_settings
 from core.i18n import say
-from evaluators.grade import Grade
+from core.types import Grade
 from practice.progress import export_csv, fold_answer, table_time_format
 from question_bank import QuestionBank
 from storage.attempts import AttemptStore
@@ -122,7 +122,7 @@ def test_the_retry_comparison_folds_a_very_long_answer() -> None:
     from streamlit.testing.v1 import AppTest
 
     def page() -> None:
-        from evaluators.grade import Grade
+        from core.types import Grade
         from ui.render import render_attempts_side_by_side
 
         grades = [Grade(score=3.0, grader="embedded"), Grade(score=6.0, grader="embedded")]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bank_factory import bank_of, make_question
 
-from evaluators.grade import Grade
+from core.types import Grade
 from practice.progress import filter_history, history_frame, mastery_by_topic, score_over_time
 from practice.quiz import QuizConfig, start_quiz, summarize
 from storage.attempts import AttemptStore

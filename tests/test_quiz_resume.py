@@ -129,7 +129,7 @@ def test_the_saved_state_round_trips_with_an_adaptive_pick_and_reads_grades_from
     quiz = QuizSession(profile="cy", config=QuizConfig(topics=("rag",), count=3, adaptive=True),
                        items=[QuizItem("q-one"), QuizItem("q-two", pick=pick)], position=1)  # fmt: skip
     graded = store.start(profile="cy", question_id="q-one", lang="fr", answer="Une réponse.")
-    from evaluators.grade import Grade
+    from core.types import Grade
 
     store.complete(graded, Grade(score=6.5, grader="embedded"))
     pending = store.start(profile="cy", question_id="q-one", lang="fr", answer="Jamais notée.")

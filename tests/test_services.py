@@ -10,8 +10,8 @@ from grading_fixtures import GOOD_ANSWER_EN, GOOD_REPLY_EN, QUESTION, no_llm_set
 from page_services import DOWN, HEALTHY, PageServices
 
 from config import Settings
+from core.types import Flag
 from evaluators import stages
-from evaluators.grade import Flag
 from evaluators.judge_reply import parse_reply
 from evaluators.request import GradeRequest
 from evaluators.service import grade

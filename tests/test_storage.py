@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fsrs import Rating
 
-from evaluators.grade import CriterionGrade, Grade, Verdict
+from core.types import CriterionGrade, Grade, Verdict
 from storage.attempts import AttemptFilter, AttemptStore, disputed_items, export_csv, export_json, grade_of
 from storage.db import dispose_engines
 from storage.scheduling import ReviewScheduler, rating_for_score

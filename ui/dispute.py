@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluators.grade import Grade
+from core.types import Grade
 from services import Services
 from storage.attempts import MAX_DISPUTE_NOTE
 from ui.i18n import t

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from core.i18n import number
-from evaluators.grade import Confidence, Flag, Grade, Verdict
+from core.types import Confidence, Flag, Grade, Verdict
 from evaluators.next_steps import evidence_spans, next_steps
 from ui.i18n import t
 from ui.render import escape_markdown, grade_origin, safe_model_markdown, score_colour

@@ -7,28 +7,18 @@ writes.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from core.i18n import number
-from evaluators.grade import Flag, Grade
+from core.text import escape_markdown, strip_images_and_html
+from core.types import Flag, Grade
 from practice.progress import fold_answer
 from ui.i18n import t
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_HTML_TAG = re.compile(r"<[^>]*>")
-
-
-def escape_markdown(text: str) -> str:
-    """Show user text literally inside st.markdown (no links, headings, HTML or LaTeX)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
 
 def safe_model_markdown(text: str) -> str:
-    """Model output as Markdown, minus images and HTML tags."""
-    return _HTML_TAG.sub("", _IMAGE.sub("", text)).replace("$", r"\$")
+    """Model output as Markdown, minus images and HTML tags, and no LaTeX."""
+    return strip_images_and_html(text).replace("$", r"\$")
 
 
 def score_colour(score: float) -> str:

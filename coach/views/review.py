@@ -10,7 +10,7 @@ import streamlit as st
 
 from coach.review import ReviewCase
 from config import Settings
-from evaluators.grade import Verdict
+from core.types import Verdict
 from ui.grade_view import render_grade
 from ui.i18n import t
 from ui.render import escape_markdown

@@ -1,6 +1,7 @@
-"""The one grade type, shared by the LLM judge and the embedded grader.
+"""The types every layer shares: the language, the verdict on a rubric item, the flags, the grade.
 
-The score is never a free number from a model: it is computed from the per-criterion verdicts and
+One grade type serves the LLM judge, the embedded grader and the coach, and the storage keeps it as
+it is. The score is never a free number from a model: it is computed from the per-criterion verdicts and
 the rubric weights, after evidence checks, so the same verdicts always give the same score and a
 candidate can see exactly why each point was or was not credited.
 """
@@ -11,6 +12,9 @@ from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+Lang = Literal["fr", "en"]
+"""The two languages of the bank, the UI and the grades."""
 
 
 class Verdict(StrEnum):
@@ -94,7 +98,7 @@ class Grade(BaseModel):
     prompt_version: str | None = Field(default=None, description="Hash of the judge's template files.")
     grader_version: str | None = Field(default=None, description="Hash of the grading code (evaluators.provenance).")
     rubric_version: str | None = Field(default=None, description="Hash of the question's grading material.")
-    lang: Literal["fr", "en"] = "en"
+    lang: Lang = "en"
     criteria: list[CriterionGrade] = Field(default_factory=list)
     misconceptions: list[str] = Field(default_factory=list)
     missing_points: list[str] = Field(default_factory=list)
