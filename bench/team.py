@@ -24,10 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, select  # noqa: E402
-
 from bench.cluster import ARRIVAL_GAP_S, concurrent_sessions, percentile, team_cluster  # noqa: E402
-from storage.db import Attempt  # noqa: E402
+from storage.attempts import AttemptStore  # noqa: E402
+from storage.db import dispose_engines  # noqa: E402
 
 
 def main() -> None:
@@ -40,13 +39,10 @@ def main() -> None:
         started = time.perf_counter()
         outcomes = asyncio.run(concurrent_sessions(servers, args.sessions))
         wall = time.perf_counter() - started
-        engine = create_engine(cluster.database_url)
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(Attempt.profile, Attempt.answer, Attempt.status, Attempt.grading_ms)
-                .where(Attempt.profile.like("cand-%"))
-            ).all()  # fmt: skip
-        engine.dispose()
+        store = AttemptStore(cluster.database_url)
+        candidates = [profile for profile in store.profiles() if profile.startswith("cand-")]
+        rows = [attempt for profile in candidates for attempt in store.list(profile)]
+        dispose_engines()
     seconds = [o.seconds for o in outcomes if o.seconds is not None]
     kept = {row.profile: row for row in rows}
     intact = sum(1 for o in outcomes if (row := kept.get(o.profile)) and row.answer == o.answer

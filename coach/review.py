@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from core.types import Confidence, Grade, Verdict
 from question_bank.model import CalibrationSample, Question
 from storage.attempts import AttemptStore, disputed_items, machine_grade_of
-from storage.db import Attempt
+from storage.records import AttemptRecord
 from storage.scheduling import ReviewScheduler
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class ReviewCase:
     """One attempt in the queue, with what the coach needs to judge it."""
 
-    attempt: Attempt
+    attempt: AttemptRecord
     question: Question | None
     grade: Grade | None
     disputed: list[str]

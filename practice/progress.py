@@ -17,7 +17,7 @@ from core.i18n import say
 from llm_server.health import readable_model_name
 from question_bank import QuestionBank
 from storage.attempts import EXPORT_FIELDS, attempt_as_dict
-from storage.db import Attempt
+from storage.records import AttemptRecord
 
 HISTORY_COLUMNS = [
     "id", "when", "question_id", "question", "topics", "mode", "status", "score", "grader", "model", "confidence",
@@ -33,7 +33,7 @@ EXCERPT_CHARS = 600
 """How much of a long answer shows before the rest is folded away."""
 
 
-def history_frame(attempts: Sequence[Attempt], bank: QuestionBank, lang: str) -> pd.DataFrame:
+def history_frame(attempts: Sequence[AttemptRecord], bank: QuestionBank, lang: str) -> pd.DataFrame:
     rows = []
     for a in attempts:
         question = bank.get(a.question_id)
@@ -139,7 +139,7 @@ def table_time_format(strftime_format: str) -> str:
     return re.sub(r"%.", lambda m: moment.get(m.group(0), m.group(0)), strftime_format)
 
 
-def export_csv(attempts: Sequence[Attempt], bank: QuestionBank, lang: str) -> str:
+def export_csv(attempts: Sequence[AttemptRecord], bank: QuestionBank, lang: str) -> str:
     """The attempts as CSV, each with its question's text, topics and level in `lang`."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)

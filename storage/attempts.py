@@ -1,10 +1,12 @@
-"""Saving and reading attempts. All SQL of the app lives in this package, never in pages."""
+"""Saving and reading attempts. All SQL of the app lives in this package, never in pages.
+
+An attempt's answer, machine grade, dispute and coach's review are separate rows
+(`storage.attempt_tables`); every read returns one frozen `AttemptRecord` that joins them.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import time
 from collections.abc import Callable
@@ -12,21 +14,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import OperationalError
 
 from core.types import Confidence, Grade
 from knowledge.language import valid_unicode
-from storage.db import Attempt, session_factory, utc_now
+from storage.attempt_tables import Attempt, CoachReview, Dispute, MachineGrade
+from storage.db import session_factory, utc_now
+from storage.records import (
+    EXPORT_FIELDS,
+    AttemptRecord,
+    attempt_as_dict,
+    disputed_items,
+    export_csv,
+    export_json,
+    grade_of,
+    machine_grade_of,
+    record_of,
+)
+
+__all__ = [
+    "EXPORT_FIELDS", "MAX_DISPUTE_NOTE", "AttemptFilter", "AttemptRecord", "AttemptStore", "attempt_as_dict",
+    "disputed_items", "export_csv", "export_json", "grade_of", "machine_grade_of",
+]  # fmt: skip
 
 T = TypeVar("T")
 MAX_DISPUTE_NOTE = 2_000
-EXPORT_FIELDS = [
-    "id", "profile", "question_id", "lang", "mode", "status", "score", "grader", "model",
-    "answer", "answer_seconds", "grading_ms", "confidence", "prompt_version", "rubric_version", "contested",
-    "contest_note", "dispute_items", "review_status", "machine_score", "reviewed_by", "created_at", "graded_at",
-    "reviewed_at",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,16 @@ class AttemptFilter:
     status: str | None = None
     mode: str | None = None
     since: datetime | None = None
+
+
+def _records() -> Select:
+    """Every attempt with its grade, dispute and coach's review (each may be missing)."""
+    return (
+        select(Attempt, MachineGrade, Dispute, CoachReview)
+        .outerjoin(MachineGrade, MachineGrade.attempt_id == Attempt.id)
+        .outerjoin(Dispute, Dispute.attempt_id == Attempt.id)
+        .outerjoin(CoachReview, CoachReview.attempt_id == Attempt.id)
+    )
 
 
 class AttemptStore:
@@ -81,38 +104,43 @@ class AttemptStore:
 
         return self._retry(work)
 
-    def _change(self, attempt_id: int, change: Callable[[Attempt], None]) -> Attempt:
-        """Apply `change` to one attempt in its own transaction, retried while SQLite is locked.
+    def _change(self, attempt_id: int, change: Callable[[Attempt], None]) -> AttemptRecord:
+        """Apply `change` to one attempt and its rows in its own transaction, retried while SQLite is locked.
 
         Raises KeyError for an attempt that does not exist; whatever `change` raises undoes it.
         """
 
-        def work() -> Attempt:
+        def work() -> AttemptRecord:
             with self._sessions.begin() as session:
                 attempt = session.get(Attempt, attempt_id)
                 if attempt is None:
                     raise KeyError(f"attempt {attempt_id} does not exist")
                 change(attempt)
-                return attempt
+                session.flush()
+                return record_of(attempt, attempt.grade, attempt.dispute, attempt.coach_review)
 
         return self._retry(work)
 
     def complete(self, attempt_id: int, grade: Grade) -> None:
         def record_grade(attempt: Attempt) -> None:
             attempt.status = "graded"
-            attempt.score = attempt.machine_score = grade.score
-            attempt.grader = grade.grader
-            attempt.model = grade.model
-            attempt.grade_json = grade.model_dump_json()
-            attempt.grading_ms = grade.latency_ms
-            attempt.graded_at = utc_now()
             attempt.error = None
-            attempt.confidence = grade.confidence.value
-            attempt.prompt_version, attempt.rubric_version = grade.prompt_version, grade.rubric_version
-            # A fresh grade replaces an unreviewed one; a doubtful grade waits for a coach.
-            attempt.coach_grade_json = attempt.reviewed_by = attempt.reviewed_at = None
-            low = grade.confidence == Confidence.low
-            attempt.review_status = "pending" if (low or attempt.contested) else None
+            row = attempt.grade or MachineGrade()
+            row.score, row.grader, row.model = grade.score, grade.grader, grade.model
+            row.grade_json = grade.model_dump_json()
+            row.grading_ms = grade.latency_ms
+            row.confidence = grade.confidence.value
+            row.prompt_version, row.rubric_version = grade.prompt_version, grade.rubric_version
+            row.graded_at = utc_now()
+            attempt.grade = row
+            # A fresh grade replaces the coach's review of the old one; a doubtful or disputed one waits for a coach.
+            if grade.confidence == Confidence.low or attempt.dispute is not None:
+                review = attempt.coach_review or CoachReview()
+                review.status = "pending"
+                review.score = review.grade_json = review.reviewed_by = review.reviewed_at = None
+                attempt.coach_review = review
+            else:
+                attempt.coach_review = None
 
         self._change(attempt_id, record_grade)
 
@@ -120,9 +148,10 @@ class AttemptStore:
         """Store a grade completed with the judge's advice ("How do I improve?"): same score, same review state."""
 
         def record_advice(attempt: Attempt) -> None:
-            if attempt.machine_score is None or abs(attempt.machine_score - grade.score) > 1e-9:
+            machine = attempt.grade
+            if machine is None or machine.score is None or abs(machine.score - grade.score) > 1e-9:
                 raise ValueError(f"attempt {attempt_id}: advice must not change the grade")
-            attempt.grade_json = grade.model_dump_json()
+            machine.grade_json = grade.model_dump_json()
 
         self._change(attempt_id, record_advice)
 
@@ -136,7 +165,7 @@ class AttemptStore:
         with contextlib.suppress(KeyError):
             self._change(attempt_id, record_failure)
 
-    def dispute(self, attempt_id: int, items: list[str], note: str) -> Attempt:
+    def dispute(self, attempt_id: int, items: list[str], note: str) -> AttemptRecord:
         """The candidate says a grade is wrong: which rubric items, and why. The grade itself is kept."""
         items = [i for i in dict.fromkeys(items) if i]
         note = valid_unicode(note).strip()[:MAX_DISPUTE_NOTE]
@@ -146,45 +175,51 @@ class AttemptStore:
         def record_dispute(attempt: Attempt) -> None:
             if attempt.status != "graded":
                 raise ValueError(f"attempt {attempt_id} has no grade to dispute yet")
-            attempt.contested = True
-            attempt.contest_note = note or None
-            attempt.dispute_items = json.dumps(items)
-            attempt.review_status = "pending"
+            dispute = attempt.dispute or Dispute()
+            dispute.items_json, dispute.note, dispute.created_at = json.dumps(items), note or None, utc_now()
+            attempt.dispute = dispute
+            # Back in the queue; a coach's earlier grade, if any, still counts until the next review.
+            review = attempt.coach_review or CoachReview()
+            review.status = "pending"
+            attempt.coach_review = review
 
         return self._change(attempt_id, record_dispute)
 
-    def review_queue(self, limit: int = 200) -> list[Attempt]:
+    def review_queue(self, limit: int = 200) -> list[AttemptRecord]:
         """Disputed and low-confidence grades of every profile awaiting a coach: disputes first, oldest first."""
         query = (
-            select(Attempt)
-            .where(Attempt.review_status == "pending", Attempt.status == "graded")
-            .order_by(Attempt.contested.desc(), Attempt.created_at, Attempt.id)
+            _records()
+            .where(CoachReview.status == "pending", Attempt.status == "graded")
+            .order_by(Dispute.attempt_id.is_(None), Attempt.created_at, Attempt.id)
             .limit(limit)
         )
-        with self._sessions() as session:
-            return list(session.scalars(query))
+        return self._read(query)
 
-    def resolve_review(self, attempt_id: int, coach_grade: Grade, coach: str) -> Attempt:
+    def resolve_review(self, attempt_id: int, coach_grade: Grade, coach: str) -> AttemptRecord:
         """The coach's grade becomes the attempt's score (progress, scheduling); the machine's is kept."""
 
         def record_review(attempt: Attempt) -> None:
-            if attempt.machine_score is None:
-                attempt.machine_score = attempt.score
-            attempt.score = coach_grade.score
-            attempt.coach_grade_json = coach_grade.model_dump_json()
-            attempt.review_status = "reviewed"
-            attempt.reviewed_by = coach[:80]
-            attempt.reviewed_at = utc_now()
+            review = attempt.coach_review or CoachReview()
+            review.status = "reviewed"
+            review.score = coach_grade.score
+            review.grade_json = coach_grade.model_dump_json()
+            review.reviewed_by = coach[:80]
+            review.reviewed_at = utc_now()
+            attempt.coach_review = review
 
         return self._change(attempt_id, record_review)
 
-    def get(self, attempt_id: int) -> Attempt | None:
+    def _read(self, query: Select) -> list[AttemptRecord]:
         with self._sessions() as session:
-            return session.get(Attempt, attempt_id)
+            return [record_of(*row) for row in session.execute(query)]
 
-    def list(self, profile: str, flt: AttemptFilter | None = None, limit: int = 5000) -> list[Attempt]:
+    def get(self, attempt_id: int) -> AttemptRecord | None:
+        found = self._read(_records().where(Attempt.id == attempt_id))
+        return found[0] if found else None
+
+    def list(self, profile: str, flt: AttemptFilter | None = None, limit: int = 5000) -> list[AttemptRecord]:
         flt = flt or AttemptFilter()
-        query = select(Attempt).where(Attempt.profile == profile)
+        query = _records().where(Attempt.profile == profile)
         if flt.question_ids:
             query = query.where(Attempt.question_id.in_(flt.question_ids))
         if flt.status:
@@ -193,19 +228,16 @@ class AttemptStore:
             query = query.where(Attempt.mode == flt.mode)
         if flt.since:
             query = query.where(Attempt.created_at >= flt.since)
-        query = query.order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
-        with self._sessions() as session:
-            return list(session.scalars(query))
+        return self._read(query.order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit))
 
-    def unfinished(self, profile: str) -> list[Attempt]:
+    def unfinished(self, profile: str) -> list[AttemptRecord]:
         """Attempts saved but never graded (a crash, a closed tab, a model that failed)."""
         query = (
-            select(Attempt)
+            _records()
             .where(Attempt.profile == profile, Attempt.status.in_(("pending", "failed")))
             .order_by(Attempt.created_at)
         )
-        with self._sessions() as session:
-            return list(session.scalars(query))
+        return self._read(query)
 
     def profiles(self) -> list[str]:
         with self._sessions() as session:
@@ -217,52 +249,3 @@ class AttemptStore:
             query = query.where(Attempt.profile == profile)
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
-
-
-def attempt_as_dict(attempt: Attempt) -> dict:
-    row = {name: getattr(attempt, name) for name in EXPORT_FIELDS}
-    row["contested"] = bool(row["contested"])
-    for key in ("created_at", "graded_at", "reviewed_at"):
-        row[key] = row[key].isoformat() if row[key] else None
-    return row
-
-
-def export_json(attempts: list[Attempt]) -> str:
-    rows = []
-    for attempt in attempts:
-        row = attempt_as_dict(attempt)
-        row["grade"] = json.loads(attempt.grade_json) if attempt.grade_json else None
-        row["coach_grade"] = json.loads(attempt.coach_grade_json) if attempt.coach_grade_json else None
-        rows.append(row)
-    return json.dumps(rows, ensure_ascii=False, indent=2)
-
-
-def _spreadsheet_safe(value: object) -> object:
-    """A cell starting with = + - @ is a formula to a spreadsheet: quote it (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def export_csv(attempts: list[Attempt]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for attempt in attempts:
-        writer.writerow({k: _spreadsheet_safe(v) for k, v in attempt_as_dict(attempt).items()})
-    return buffer.getvalue()
-
-
-def grade_of(attempt: Attempt) -> Grade | None:
-    """The grade that counts: the coach's after a review, else the machine's."""
-    if attempt.coach_grade_json:
-        return Grade.model_validate_json(attempt.coach_grade_json)
-    return machine_grade_of(attempt)
-
-
-def machine_grade_of(attempt: Attempt) -> Grade | None:
-    return Grade.model_validate_json(attempt.grade_json) if attempt.grade_json else None
-
-
-def disputed_items(attempt: Attempt) -> list[str]:
-    return list(json.loads(attempt.dispute_items)) if attempt.dispute_items else []

@@ -1,96 +1,30 @@
 """Tables and the engine: SQLite under the data directory by default, PostgreSQL for a team.
 
 An attempt is written *before* grading starts and completed after, so a crash, a closed tab or a
-model that never answers cannot lose what the candidate typed.
+model that never answers cannot lose what the candidate typed. The attempt's tables (grade, dispute,
+coach's review) and spaced repetition's (review log, cards) are in `storage.attempt_tables`.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-)
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Attempt(Base):
-    """One answer to one question by one profile, and (once graded) its grade."""
-
-    __tablename__ = "attempts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    profile: Mapped[str] = mapped_column(String(80), index=True)
-    question_id: Mapped[str] = mapped_column(String(120), index=True)
-    lang: Mapped[str] = mapped_column(String(2))
-    answer: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|graded|failed
-    mode: Mapped[str] = mapped_column(String(16), default="quiz")  # quiz|interview
-    session_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    retry_of: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"), nullable=True)
-    score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    grader: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    grade_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    answer_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
-    grading_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
-    contested: Mapped[bool] = mapped_column(Boolean, default=False)  # the candidate disputes the grade
-    contest_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    dispute_items: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of rubric item ids
-    confidence: Mapped[str | None] = mapped_column(String(8), nullable=True)  # high|medium|low
-    prompt_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    rubric_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    review_status: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)  # pending|reviewed
-    machine_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # `score` before a coach's review
-    coach_grade_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reviewed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
-    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class ReviewCard(Base):
-    """The FSRS card of one question for one profile (spaced repetition state, as JSON)."""
-
-    __tablename__ = "review_cards"
-    __table_args__ = (UniqueConstraint("profile", "question_id", name="uq_card_profile_question"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    profile: Mapped[str] = mapped_column(String(80), index=True)
-    question_id: Mapped[str] = mapped_column(String(120))
-    card_json: Mapped[str] = mapped_column(Text)
-    due: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    last_score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    reviews: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    last_attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the attempt of the last review
-    previous_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # the state before that review
-    held_for_attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a disputed grade awaits review
+from storage.attempt_tables import Attempt as Attempt
+from storage.attempt_tables import CoachReview as CoachReview
+from storage.attempt_tables import Dispute as Dispute
+from storage.attempt_tables import MachineGrade as MachineGrade
+from storage.attempt_tables import ReviewCard as ReviewCard
+from storage.attempt_tables import ReviewLogEntry as ReviewLogEntry
+from storage.base import Base, utc_now
 
 
 class CoachQuestion(Base):
@@ -248,9 +182,24 @@ def upgrade_schema(engine: Engine) -> None:
 
     A new database is created by the migrations; one an earlier release made (no `alembic_version`
     table) is brought up by the first migration, then stamped like any other.
+
+    On SQLite, foreign keys are off while migrating (SQLite's own procedure for schema changes): a
+    batch migration recreates a table, and dropping the old copy of one that others reference would
+    otherwise fail, even deferred. The pragma is ignored inside a transaction, hence before `begin`.
     """
-    with engine.begin() as connection:
-        command.upgrade(migration_config(connection), "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        enforced = bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar()) if sqlite else False
+        if enforced:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            with connection.begin():
+                command.upgrade(migration_config(connection), "head")
+        finally:
+            if enforced:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -2,23 +2,32 @@
 
 The score maps to an FSRS rating, so a weak answer brings the question back soon and a strong one
 pushes it out. "Review what is due" serves due cards weakest first.
+
+Each review is a row of the append-only `review_log`; the card (`review_cards`) is derived from it.
+A second grade of an attempt, a dispute that holds a grade for a coach, or an undo marks that
+attempt's row (never deletes it) and replays the counted reviews after it, in time order, so any
+review can be taken back, not only the last one.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from storage.db import ReviewCard, session_factory, utc_now
+from storage.db import ReviewCard, ReviewLogEntry, session_factory, utc_now
 
 _scheduler = Scheduler(desired_retention=0.9)
 _scheduler_lock = threading.Lock()
+
+COUNTED, REPLACED, HELD, UNDONE = "counted", "replaced", "held", "undone"
 
 
 def rating_for_score(score: float) -> Rating:
@@ -41,6 +50,17 @@ class DueCard:
     reviews: int
 
 
+@dataclass(frozen=True)
+class LoggedReview:
+    """One row of a card's review log, as `history` returns it (oldest first)."""
+
+    attempt_id: int | None
+    rating: Rating | None  # None: a card state carried over from before the log existed
+    score: float | None
+    reviewed_at: datetime
+    status: str  # counted|replaced|held|undone
+
+
 class ReviewScheduler:
     """FSRS cards of every profile, stored beside the attempts."""
 
@@ -59,65 +79,88 @@ class ReviewScheduler:
         """Review the card with the rating the score earns; returns the next due date.
 
         With `attempt_id`, a second grade of the same attempt (a fresh grade, a coach's review)
-        replaces that attempt's review instead of counting as another one.
+        replaces that attempt's review, wherever it stands in the history, instead of counting as
+        another one. A review newer than a held one makes the card due again on its own grade.
         """
         when = as_utc(when) if when else utc_now()
-        for _ in range(3):  # two sessions may create the same card at once: retry on the unique key
+        card = self._write(profile, question_id, lambda s, c, log: _review(s, c, log, score, when, attempt_id))
+        assert card is not None
+        return as_utc(card.due)
+
+    def hold(self, profile: str, question_id: str, attempt_id: int) -> bool:
+        """A disputed grade must not schedule the question: set its review aside until a coach settles it.
+
+        Works for any of the card's reviews: the others are replayed without it. Returns whether the
+        card is now held, i.e. the held review is its latest (a newer grade schedules the card on its
+        own, and the held one waits in the log); held cards are never "due".
+        """
+
+        def set_aside(_session: Session, card: ReviewCard, log: list[ReviewLogEntry]) -> bool:
+            already = any(e.attempt_id == attempt_id and e.status == HELD for e in log)
+            return _mark(card, log, attempt_id, (COUNTED,), HELD) or already
+
+        card = self._write(profile, question_id, set_aside, create=False)
+        return card is not None and card.held
+
+    def undo(self, profile: str, question_id: str, attempt_id: int) -> bool:
+        """Take an attempt's review (counted or held) out of the card for good; returns whether there was one."""
+        card = self._write(profile, question_id, lambda s, c, log: _mark(c, log, attempt_id, (COUNTED, HELD), UNDONE),
+                           create=False)  # fmt: skip
+        return card is not None
+
+    def settle(self, profile: str, question_id: str, attempt_id: int, score: float, when: datetime) -> bool:
+        """A coach's grade replaces the attempt's review (held or counted) at its place in the history.
+
+        Returns False when the attempt never reviewed the card (or its review was undone): nothing changes.
+        """
+        when = as_utc(when)
+
+        def replace(session: Session, card: ReviewCard, log: list[ReviewLogEntry]) -> bool:
+            if not any(e.attempt_id == attempt_id and e.status in (COUNTED, HELD) for e in log):
+                return False
+            return _review(session, card, log, score, when, attempt_id)
+
+        return self._write(profile, question_id, replace, create=False) is not None
+
+    def history(self, profile: str, question_id: str) -> list[LoggedReview]:
+        """Every review the card ever had, replaced, held and undone ones included, oldest first."""
+        with self._sessions() as session:
+            log = _log(session, profile, question_id)
+        return [
+            LoggedReview(e.attempt_id, Rating(e.rating) if e.rating else None, e.score, as_utc(e.reviewed_at), e.status)
+            for e in log
+        ]
+
+    def _write(
+        self,
+        profile: str,
+        question_id: str,
+        change: Callable[[Session, ReviewCard, list[ReviewLogEntry]], bool],
+        *,
+        create: bool = True,
+    ) -> ReviewCard | None:
+        """Run `change` on the card (locked) and its log in one transaction; None when nothing changed.
+
+        Two sessions may create the same card at once: the unique key refuses one, which tries again.
+        """
+        for _ in range(3):
             try:
                 with self._sessions.begin() as session:
-                    row = self._row(session, profile, question_id)
-                    if row is None:
-                        row = ReviewCard(profile=profile, question_id=question_id, reviews=0)
-                        _restore(row, _NEW_CARD)
-                        session.add(row)
-                    elif attempt_id is not None and row.last_attempt_id == attempt_id and row.previous_json:
-                        _restore(row, json.loads(row.previous_json))
-                    row.previous_json = json.dumps(_snapshot(row))
-                    card = Card.from_dict(json.loads(row.card_json))
-                    with _scheduler_lock:
-                        card, _log = _scheduler.review_card(card, rating_for_score(score), review_datetime=when)
-                    row.card_json = json.dumps(card.to_dict())
-                    row.due = card.due
-                    row.last_score = score
-                    row.reviews = (row.reviews or 0) + 1
-                    row.updated_at = when
-                    row.last_attempt_id = attempt_id
-                    row.held_for_attempt = None  # a newer grade settles the card
-                    return card.due
+                    card = session.scalar(
+                        select(ReviewCard)
+                        .where(ReviewCard.profile == profile, ReviewCard.question_id == question_id)
+                        .with_for_update()
+                    )
+                    if card is None:
+                        if not create:
+                            return None
+                        card = _new_card_row(profile, question_id)
+                        session.add(card)
+                        session.flush()
+                    return card if change(session, card, _log(session, profile, question_id)) else None
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not save the review card of {question_id} for {profile}")
-
-    def hold(self, profile: str, question_id: str, attempt_id: int) -> bool:
-        """A disputed grade must not schedule the question: undo its review until a coach settles it.
-
-        Only the card's latest review can be undone (a later attempt already rescheduled the card
-        on its own grade); returns whether the card is now held. Held cards are never "due".
-        """
-        with self._sessions.begin() as session:
-            row = self._row(session, profile, question_id)
-            if row is None or row.last_attempt_id != attempt_id or not row.previous_json:
-                return False
-            _restore(row, json.loads(row.previous_json))
-            row.previous_json = None
-            row.last_attempt_id = None
-            row.held_for_attempt = attempt_id
-            return True
-
-    def settle(self, profile: str, question_id: str, attempt_id: int, score: float, when: datetime) -> bool:
-        """A coach's grade replaces the attempt's review, if that attempt still governs the card."""
-        with self._sessions() as session:
-            row = self._row(session, profile, question_id)
-            governs = row is not None and attempt_id in (row.held_for_attempt, row.last_attempt_id)
-        if governs:
-            self.record(profile, question_id, score, when, attempt_id=attempt_id)
-        return governs
-
-    @staticmethod
-    def _row(session, profile: str, question_id: str) -> ReviewCard | None:  # type: ignore[no-untyped-def]
-        return session.scalar(
-            select(ReviewCard).where(ReviewCard.profile == profile, ReviewCard.question_id == question_id)
-        )
 
     def due(self, profile: str, now: datetime | None = None, limit: int = 100) -> list[DueCard]:
         """Cards due now, weakest first (lowest recall probability, then lowest last score)."""
@@ -126,7 +169,7 @@ class ReviewScheduler:
             rows = list(
                 session.scalars(
                     select(ReviewCard).where(
-                        ReviewCard.profile == profile, ReviewCard.due <= now, ReviewCard.held_for_attempt.is_(None)
+                        ReviewCard.profile == profile, ReviewCard.due <= now, ReviewCard.held.is_(False)
                     )
                 )
             )
@@ -154,17 +197,83 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-_NEW_CARD = {"card": None, "due": None, "last_score": None, "reviews": 0}
+def _key(entry: ReviewLogEntry) -> tuple[datetime, int]:
+    """The order reviews are replayed in: when they happened, then when they were logged."""
+    return as_utc(entry.reviewed_at), entry.id
 
 
-def _snapshot(row: ReviewCard) -> dict:
-    return {"card": row.card_json, "due": row.due.isoformat(), "last_score": row.last_score, "reviews": row.reviews}
+def _log(session: Session, profile: str, question_id: str) -> list[ReviewLogEntry]:
+    entries = session.scalars(
+        select(ReviewLogEntry).where(ReviewLogEntry.profile == profile, ReviewLogEntry.question_id == question_id)
+    )
+    return sorted(entries, key=_key)
 
 
-def _restore(row: ReviewCard, state: dict) -> None:
-    """Put a card back as a snapshot recorded it (`card` None: a card never reviewed)."""
-    card = Card.from_dict(json.loads(state["card"])) if state["card"] else Card()
-    row.card_json = json.dumps(card.to_dict())
-    row.due = datetime.fromisoformat(state["due"]) if state["due"] else card.due
-    row.last_score = state["last_score"]
-    row.reviews = state["reviews"] or 0
+def _new_card_row(profile: str, question_id: str) -> ReviewCard:
+    card = Card()
+    return ReviewCard(profile=profile, question_id=question_id, card_json=json.dumps(card.to_dict()), due=card.due,
+                      last_score=None, reviews=0, held=False, updated_at=utc_now())  # fmt: skip
+
+
+def _review(
+    session: Session,
+    card: ReviewCard,
+    log: list[ReviewLogEntry],
+    score: float,
+    when: datetime,
+    attempt_id: int | None,
+) -> bool:
+    """Append a counted review (replacing the attempt's earlier one, if any) and replay from the earliest change."""
+    changed = [e for e in log if attempt_id is not None and e.attempt_id == attempt_id and e.status in (COUNTED, HELD)]
+    for entry in changed:
+        entry.status = REPLACED
+    entry = ReviewLogEntry(
+        profile=card.profile, question_id=card.question_id, attempt_id=attempt_id, rating=int(rating_for_score(score)),
+        score=score, reviewed_at=when, status=COUNTED, card_json="{}", reviews=0, logged_at=utc_now(),
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()  # its id orders it after reviews logged at the same moment
+    _replay(card, sorted([*log, entry], key=_key), since=min(_key(e) for e in [*changed, entry]))
+    return True
+
+
+def _mark(card: ReviewCard, log: list[ReviewLogEntry], attempt_id: int, statuses: tuple[str, ...], to: str) -> bool:
+    """Give the attempt's review a new status and replay the counted ones after it (False: no such review)."""
+    changed = [e for e in log if e.attempt_id == attempt_id and e.status in statuses]
+    if not changed:
+        return False
+    for entry in changed:
+        entry.status = to
+    _replay(card, log, since=min(_key(e) for e in changed))
+    return True
+
+
+def _replay(card: ReviewCard, log: list[ReviewLogEntry], since: tuple[datetime, int]) -> None:
+    """Fold the counted reviews into the card, re-reviewing those from `since` on.
+
+    A counted row keeps the card as it stood after it, so the replay starts from the last one before
+    the change: that is what replaying from a new card computes (FSRS reads no due date), without
+    drawing new random fuzz for the due dates of reviews that did not change.
+    """
+    counted = [e for e in log if e.status == COUNTED]
+    kept = [e for e in counted if _key(e) < since]
+    if kept:
+        state, reviews, last_score = Card.from_dict(json.loads(kept[-1].card_json)), kept[-1].reviews, kept[-1].score
+    else:
+        card_id = json.loads(card.card_json).get("card_id") if card.card_json else None
+        state, reviews, last_score = Card(card_id=card_id), 0, None
+    for entry in counted[len(kept) :]:
+        if entry.rating is None:  # a state carried over from before the log: it already holds what came before
+            state, reviews = Card.from_dict(json.loads(entry.card_json)), entry.reviews
+        else:
+            when = as_utc(entry.reviewed_at)
+            with _scheduler_lock:
+                state, _ = _scheduler.review_card(state, Rating(entry.rating), review_datetime=when)
+            reviews += 1
+            entry.card_json, entry.reviews = json.dumps(state.to_dict()), reviews
+        last_score = entry.score
+    latest = _key(counted[-1]) if counted else None
+    card.card_json, card.due = json.dumps(state.to_dict()), state.due
+    card.last_score, card.reviews = last_score, reviews
+    card.held = any(e.status == HELD and (latest is None or _key(e) > latest) for e in log)
+    card.updated_at = utc_now()

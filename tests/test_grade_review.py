@@ -88,14 +88,30 @@ def test_a_disputed_grade_waits_for_the_coach_whose_grade_then_counts_everywhere
     assert "BM25 finds exact terms such as error codes" in prompt.split("<<<ANSWER-")[0]
 
 
-def test_a_dispute_of_an_older_attempt_does_not_undo_a_newer_review(settings: Settings) -> None:
+def test_a_dispute_of_an_older_attempt_holds_that_review_only_and_the_coach_settles_it_in_place(
+    settings: Settings,
+) -> None:
     store, scheduler = AttemptStore(settings.sqlalchemy_url), ReviewScheduler(settings.sqlalchemy_url)
     older = graded_attempt(settings, store, scheduler, NOTHING_MET)
-    graded_attempt(settings, store, scheduler, GOOD_REPLY_EN)
-    before = scheduler.all_cards("ann")[0]
+    newer = graded_attempt(settings, store, scheduler, GOOD_REPLY_EN)
+    # The older review is set aside and the card replayed on the newer one, which keeps it schedulable.
     assert not dispute_grade(older.attempt_id, ["rrf"], "", store=store, scheduler=scheduler)
-    assert scheduler.all_cards("ann")[0] == before
+    [card] = scheduler.all_cards("ann")
+    assert card.reviews == 1 and card.last_score == newer.grade.score
+    assert [c.question_id for c in scheduler.due("ann", now=card.due)] == [QUESTION.id]  # not held: newest not disputed
+    log = scheduler.history("ann", QUESTION.id)
+    assert [(r.attempt_id, r.status) for r in log] == [(older.attempt_id, "held"), (newer.attempt_id, "counted")]
     assert store.get(older.attempt_id).review_status == "pending"
+
+    [case] = [c for c in review_queue(store, {QUESTION.id: QUESTION}) if c.attempt.id == older.attempt_id]
+    outcome = resolve(case, {"rrf": "met"}, "coach-cleo", store=store, scheduler=scheduler, content=None)
+    assert outcome.rescheduled  # the coach's grade takes the older review's place, the newer one is replayed after it
+    counted = [r for r in scheduler.history("ann", QUESTION.id) if r.status == "counted"]
+    assert [(r.attempt_id, r.score) for r in counted] == [
+        (older.attempt_id, outcome.grade.score), (newer.attempt_id, newer.grade.score),
+    ]  # fmt: skip
+    [settled] = scheduler.all_cards("ann")
+    assert settled.reviews == 2 and settled.last_score == newer.grade.score
 
 
 def test_the_queue_lists_disputes_first_then_low_confidence_grades(settings: Settings) -> None:
@@ -137,7 +153,7 @@ def test_a_database_from_the_previous_version_gains_the_new_columns_and_keeps_it
         )
     url = f"sqlite:///{path}"
     engine = get_engine(url)
-    assert "ix_attempts_review_status" in {index["name"] for index in inspect(engine).get_indexes("attempts")}
+    assert "ix_coach_reviews_status" in {index["name"] for index in inspect(engine).get_indexes("coach_reviews")}
     store = AttemptStore(url)
     [attempt] = store.list("ann")
     assert attempt.answer == "ma réponse" and attempt.score == 6.5 and attempt.review_status is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,15 @@ import pytest
 from fsrs import Rating
 
 from core.types import CriterionGrade, Grade, Verdict
-from storage.attempts import AttemptFilter, AttemptStore, disputed_items, export_csv, export_json, grade_of
+from storage.attempts import (
+    EXPORT_FIELDS,
+    AttemptFilter,
+    AttemptStore,
+    disputed_items,
+    export_csv,
+    export_json,
+    grade_of,
+)
 from storage.db import dispose_engines
 from storage.scheduling import ReviewScheduler, rating_for_score
 
@@ -135,3 +144,25 @@ def test_a_card_accumulates_reviews(tmp_path: Path) -> None:
     scheduler.record("alice", "q1", 9.0, when=now + timedelta(days=1))
     [card] = scheduler.all_cards("alice", now=now + timedelta(days=1))
     assert card.reviews == 2 and card.last_score == 9.0
+
+
+def test_the_record_joins_the_grade_the_dispute_and_the_coach_review(tmp_path: Path) -> None:
+    store = AttemptStore(sqlite_url(tmp_path))
+    attempt_id = store.start(profile="alice", question_id="q1", lang="fr", answer="a", answer_seconds=12.0)
+    store.complete(attempt_id, a_grade(3.0))
+    store.dispute(attempt_id, ["k"], "too harsh")
+    reviewed = store.resolve_review(attempt_id, a_grade(8.0).model_copy(update={"grader": "coach"}), "coach-cleo")
+    assert (reviewed.score, reviewed.machine_score, reviewed.review_status) == (8.0, 3.0, "reviewed")
+    assert reviewed.reviewed_by == "coach-cleo" and grade_of(reviewed).grader == "coach" and reviewed.contested
+    assert store.get(attempt_id) == reviewed and store.review_queue() == []
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reviewed.score = 1.0  # type: ignore[misc]
+    with pytest.raises(ValueError, match="advice must not change the grade"):
+        store.attach_advice(attempt_id, a_grade(8.0))  # the machine's score is 3.0
+    # A fresh grade replaces the coach's review of the old one; the dispute stands, so a coach is asked again.
+    store.complete(attempt_id, a_grade(5.0))
+    regraded = store.get(attempt_id)
+    assert (regraded.score, regraded.review_status, regraded.coach_grade_json) == (5.0, "pending", None)
+    assert [a.id for a in store.review_queue()] == [attempt_id] and regraded.answer_seconds == 12.0
+    row = next(csv.DictReader(io.StringIO(export_csv([regraded]))))
+    assert list(row) == EXPORT_FIELDS and row["contested"] == "True" and row["dispute_items"] == '["k"]'
