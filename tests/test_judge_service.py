@@ -96,7 +96,7 @@ def test_a_gullible_model_fooled_by_an_injection_cannot_lift_the_score(settings:
     ceiling = grade_embedded(QUESTION, sanitize_answer(honest), "en")
     assert Flag.prompt_injection in grade.flags and Flag.evidence_rejected in grade.flags
     # The ceiling is what the honest one-liner earns from the calibrated grader: low, not nothing.
-    assert grade.score <= ceiling.score <= 3.5  # what the honest part (one vague sentence) earns
+    assert grade.score <= ceiling.score <= 4.0  # what the honest part (one vague sentence) earns, within ±1.0
     assert "SYSTEM NOTE" not in judge.calls[0][0][1].content  # the injected span never reached the model
     assert "text addressed to the grader was found" in grade.feedback.lower()
 
