@@ -3,6 +3,7 @@ see only their own history, only coaches open the studio, sessions expire, guess
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from coach.auth import hash_password
 from core.types import Grade
 from storage.accounts import AccountStore
 from storage.attempts import AttemptStore
-from storage.db import dispose_engines, get_engine
+from storage.db import Account, dispose_engines, get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BEN_ANSWER = "La réponse privée de Ben sur le RAG."
@@ -74,7 +75,12 @@ def test_sign_in_refresh_privacy_roles_expiry_and_throttling(team_server, chromi
     for _ in range(3):
         sign_in(candidate, "ben", "a guess")
         candidate.get_by_text("Identifiant ou mot de passe incorrect.").wait_for()
-    sign_in(candidate, "ben", "ben's password")  # right, but too soon after three wrong ones
+    # Right, but too soon after three wrong ones. The last failure is moved a minute ahead so that the
+    # five-second wait is still running when a slow machine gets to the next click.
+    with get_engine(url).begin() as connection:
+        connection.execute(sa.update(Account).where(Account.username == "ben")
+                           .values(last_failure_at=datetime.now(UTC) + timedelta(seconds=60)))  # fmt: skip
+    sign_in(candidate, "ben", "ben's password")
     candidate.get_by_text("réessayez dans", exact=False).wait_for()
 
     coach = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
