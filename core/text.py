@@ -17,15 +17,19 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$])")
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]|>~<$])")
+"""What means something in the middle of a line: `#`, `+`, `-`, `.`, `!` and `()` only do at its start
+or after a `[` (escaped), so a one-line text keeps "e.g." and "(RAG)" readable in a downloaded report."""
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def escape_markdown(text: str, *, one_line: bool = False) -> str:
     """Text someone typed, shown literally in Markdown: no links, headings, lists, HTML, LaTeX or table
-    cells. `one_line` joins its lines first (a table cell, a list item)."""
+    cells. `one_line` joins its lines first, for text placed after the start of a line (a table cell,
+    after a list item's marker), and escapes only what means something there."""
     if one_line:
-        text = " ".join(text.split())
+        return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 

@@ -64,12 +64,18 @@ LOWERING_SIGNALS = frozenset({"certainty"})
 examiner would want; fluent answers that were confidently wrong stated absolutes 2.4 times as densely
 as honest ones in the tuning set (0.6 per 100 words when written by experts), and the embedded grader
 has no other way to notice wrong facts told in the right vocabulary."""
-_ABSOLUTES = re.compile(
-    r"\b(?:always|never|no need|useless|obsolete|guarantee[sd]?|completely|entirely|impossible|simply|solved|"
-    r"perfectly|exactly|by construction|toujours|jamais|inutile|obsolète|garanti[et]?s?|complètement|totalement|"
-    r"simplement|parfaitement|exactement|par construction|faux problème|c['’]est simple|en réalité)\b",
+_ABSOLUTES = re.compile(  # whole words: "exactly-once" or "at-least-once" are terms, not claims
+    r"(?<![\w-])(?:always|never|no need|useless|obsolete|guarantee[sd]?|completely|entirely|impossible|simply|"
+    r"solved|perfectly|exactly|by construction|toujours|jamais|inutile|obsolète|garanti[et]?s?|complètement|"
+    r"totalement|simplement|parfaitement|exactement|par construction|faux problème|c['’]est simple|en réalité)"
+    r"(?![\w-])",
     re.IGNORECASE,
 )
+_NEGATIONS = frozenset({
+    "not", "no", "without", "isn't", "aren't", "doesn't", "don't", "didn't", "won't", "cannot", "can't", "hardly",
+    "rarely", "pas", "sans", "non", "ni", "guère",
+})  # fmt: skip
+"""A word among the three before an absolute that makes it a hedge ("not always", "pas toujours")."""
 CERTAINTY_FULL_PER_100_WORDS = 4.0
 
 
@@ -81,8 +87,8 @@ class EmbeddedTuning:
     `held_out_mae` is the error `cli.py judge eval` measured on the held-out set with them.
     """
 
-    weights: tuple[float, ...] = (0.9195, 0.0, 2.8314, 1.8409, 5.1648, 0.0, 1.4616, 1.4285, -1.3762)
-    bias: float = -2.7370
+    weights: tuple[float, ...] = (0.9122, 0.0, 2.825, 1.8271, 5.1548, 0.0, 1.4758, 1.4335, -1.4795)
+    bias: float = -2.7304
     held_out_mae: float = 1.01
     met_credit: float = 0.7
     """Credit from which an item is shown as covered; from `partly_credit`, as partly covered."""
@@ -170,7 +176,19 @@ def certainty(text: str) -> float:
     words = len(text.split())
     if not words:
         return 0.0
-    return min(1.0, len(_ABSOLUTES.findall(text)) * 100 / words / CERTAINTY_FULL_PER_100_WORDS)
+    stated = sum(1 for match in _ABSOLUTES.finditer(text) if not _hedged(text, match))
+    return min(1.0, stated * 100 / words / CERTAINTY_FULL_PER_100_WORDS)
+
+
+def _hedged(text: str, match: re.Match[str]) -> bool:
+    """The absolute is negated: "not always", "do not guarantee", "pas toujours", "ne garantit pas"
+    (but "n'est jamais" is French for "never", still an absolute)."""
+    before = text[: match.start()].lower().replace("’", "'").split()[-3:]
+    after = text[match.end() :].lower().split()[:1]
+    if any(word.strip(".,;:!?()") in _NEGATIONS or word.endswith("n't") for word in before) or after == ["pas"]:
+        return True
+    is_never = match.group(0).lower() in ("jamais", "never")
+    return not is_never and any(word in ("ne", "n'") or word.startswith("n'") for word in before)
 
 
 def split_sentences(text: str, max_words: int = 40) -> list[str]:

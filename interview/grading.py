@@ -1,9 +1,10 @@
 """Grading interview answers off the page's thread, through the same path as the quiz.
 
-Every answer goes through `practice.grading.submit_answer`, so it is saved as an attempt (mode
-"interview") before any model runs, graded by the judge or the embedded grader, and recorded for
-spaced repetition, exactly like a quiz answer. The work runs in a small thread pool so that the
-interviewer's next message never waits for the judge; the report waits for the grades instead.
+Every answer goes the quiz's way, `practice.grading.save_attempt` then `grade_saved_attempt`: it
+is saved as an attempt (mode "interview") before any model runs, graded by the judge or the
+embedded grader, and recorded for spaced repetition, exactly like a quiz answer. The work runs in a
+small thread pool so that the interviewer's next message never waits for the judge; the report waits
+for the grades instead.
 
 The follow-up choice cannot wait for a slow judge either: it uses a *triage* grade from the
 embedded grader (well under a second once its model is loaded, deterministic, no LLM). When the

@@ -2,8 +2,12 @@
 
 Probing the server on every grade or page view would add its round trip (or its time-out, when it
 is down) to each; three separate memories with three lifetimes gave three answers at once. Only the
-first check of a server waits; after that callers get the last answer at once, and a stale answer is
-refreshed in the background.
+first check of a server waits; after that callers get the last answer at once, and a stale "it
+answers" is refreshed in the background. A stale "it is down" is checked again before it is served:
+a server that came back must be used by the next grade, not one grade later.
+
+Answers are remembered per language too, because the message that says what is wrong is written in
+one: the sidebar (the UI's language) and grading (the settings' language) may each check once.
 """
 
 from __future__ import annotations
@@ -43,10 +47,11 @@ class HealthMonitor:
         key = _server_key(settings, lang)
         with self._lock:
             entry = self._answers.get(key)
-            refresh = entry is not None and time.time() - entry[0] > self._ttl_s and key not in self._refreshing
+            stale = entry is not None and time.time() - entry[0] > self._ttl_s
+            refresh = stale and entry[1].ok and key not in self._refreshing
             if refresh:
                 self._refreshing.add(key)
-        if entry is None:
+        if entry is None or (stale and not entry[1].ok):
             return self._check(key, settings, lang)
         if refresh:
             threading.Thread(target=self._check, args=(key, settings, lang), name="llm-health", daemon=True).start()
@@ -59,6 +64,7 @@ class HealthMonitor:
         """Drop every answer (a changed server URL is a new key anyway; tests start clean)."""
         with self._lock:
             self._answers.clear()
+            self._refreshing.clear()
 
     def _check(self, key: tuple, settings: Settings, lang: str) -> tuple[float, Health]:
         try:
@@ -78,4 +84,5 @@ def _server_key(settings: Settings, lang: str) -> tuple:
 
 
 PROCESS_MONITOR = HealthMonitor()
-"""The process's one monitor: the Services object, the grading pipeline and the CLI all read this one."""
+"""The process's one monitor: the Services object, the grading pipeline and the CLI all read this one
+(a test may give its Services another one; grading inside that test still reads this)."""

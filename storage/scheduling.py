@@ -76,13 +76,14 @@ class ReviewScheduler:
         *,
         attempt_id: int | None = None,
     ) -> datetime:
-        """Review the card with the rating the score earns; returns the next due date.
+        """Review the card with the rating the score earns, at `when` (now by default); returns the next due date.
 
-        With `attempt_id`, a second grade of the same attempt (a fresh grade, a coach's review)
-        replaces that attempt's review, wherever it stands in the history, instead of counting as
-        another one. A review newer than a held one makes the card due again on its own grade.
+        With `attempt_id`, a second grade of the same attempt (a fresh grade) replaces that
+        attempt's review where it stands in the history, at the moment of the first one unless
+        `when` is given: re-grading last week's answer must not count as practising it today. A
+        review newer than a held one makes the card due again on its own grade.
         """
-        when = as_utc(when) if when else utc_now()
+        when = as_utc(when) if when else None
         card = self._write(profile, question_id, lambda s, c, log: _review(s, c, log, score, when, attempt_id))
         assert card is not None
         return as_utc(card.due)
@@ -220,11 +221,16 @@ def _review(
     card: ReviewCard,
     log: list[ReviewLogEntry],
     score: float,
-    when: datetime,
+    when: datetime | None,
     attempt_id: int | None,
 ) -> bool:
-    """Append a counted review (replacing the attempt's earlier one, if any) and replay from the earliest change."""
+    """Append a counted review (replacing the attempt's earlier one, if any) and replay from the earliest change.
+
+    Without `when`, a replacement keeps the time of the review it replaces; a first review is now.
+    """
     changed = [e for e in log if attempt_id is not None and e.attempt_id == attempt_id and e.status in (COUNTED, HELD)]
+    if when is None:
+        when = min(as_utc(e.reviewed_at) for e in changed) if changed else utc_now()
     for entry in changed:
         entry.status = REPLACED
     entry = ReviewLogEntry(

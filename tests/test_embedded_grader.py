@@ -5,7 +5,7 @@ from __future__ import annotations
 from grading_fixtures import GOOD_ANSWER_EN, GOOD_ANSWER_FR, INJECTION_EN, QUESTION, WEAK_ANSWER_EN
 
 from core.types import Flag, Verdict, compute_score
-from evaluators.embedded import grade_embedded, is_keyword_stuffing, split_sentences
+from evaluators.embedded import certainty, grade_embedded, is_keyword_stuffing, split_sentences
 from evaluators.guards import sanitize_answer
 from question_bank.model import Question
 
@@ -133,3 +133,14 @@ def test_behavioral_questions_are_graded_against_their_quality_rubric() -> None:
     )
     assert specific.score > vague.score
     assert [c.id for c in specific.criteria] == ["own-role", "outcome", "reflection"]
+
+
+def test_certainty_counts_stated_absolutes_not_hedges_or_terms() -> None:
+    """Only claims lower credit: a hedge ("not always") is what a careful candidate writes."""
+    stated = ["RAG always removes hallucinations.", "Le cache est toujours à jour.", "Un agent n'échoue jamais."]
+    hedged = [
+        "Retrieval does not always find the passage.", "Une clé d'idempotence ne garantit pas tout.",
+        "Ce n'est pas toujours possible.", "The queue gives exactly-once delivery semantics here.",
+    ]  # fmt: skip
+    assert all(certainty(text) > 0 for text in stated)
+    assert [certainty(text) for text in hedged] == [0.0] * len(hedged)

@@ -262,7 +262,7 @@ def test_dont_know_is_saved_as_a_zero_and_skip_saves_nothing(stores) -> None:  #
 def test_early_end_and_the_report(stores) -> None:  # type: ignore[no-untyped-def]
     session = new_session(stores, max_follow_ups=1)
     session.start().text()
-    session.reply(DEFINITION_ANSWER + " **bold** <b>tag</b>").text()
+    session.reply(DEFINITION_ANSWER + " **bold** <b>tag</b> e.g. (RAG)").text()
     closing = session.reply("Terminer l'entretien").text()  # ends during the follow-up
     assert session.finished and session.ended_early and phrase("closing_early", "en") in closing
     assert session.wait_for_grades(timeout=120)
@@ -280,6 +280,7 @@ def test_early_end_and_the_report(stores) -> None:  # type: ignore[no-untyped-de
     assert "# Mock interview report" in markdown and "| 1 | What is RAG and how do you build it? |" in markdown
     assert "`en/rag-pipeline.md`" in markdown and "not reached" in markdown and "## Transcript" in markdown
     assert r"\*\*bold\*\* \<b\>tag\</b\>" in markdown and "<b>" not in markdown  # candidate text is inert
+    assert "e.g. (RAG)" in markdown  # ...and readable: mid-line, "." and "()" mean nothing
     assert "## Transcript" not in report_markdown(report, transcript=False)
 
 

@@ -48,6 +48,18 @@ def test_a_second_grade_of_an_attempt_replaces_its_review_and_the_first_stays_in
     assert statuses(scheduler) == [(a1, 2.0, "replaced"), (a1, 9.0, "counted")]
 
 
+def test_a_fresh_grade_of_an_old_attempt_keeps_the_review_where_it_was(url: str) -> None:
+    a1, a2 = attempts(url, 2)
+    scheduler = recorded(url, [3.0, 8.0], [0, 2], [a1, a2])
+    scheduler.record("ana", "q1", 5.0, attempt_id=a1)  # no time: a re-grade, today, of last month's answer
+    history = scheduler.history("ana", "q1")
+    assert [(r.attempt_id, r.reviewed_at, r.status) for r in history if r.status == "counted"] == [
+        (a1, T0, "counted"), (a2, T0 + timedelta(days=2), "counted")
+    ]
+    card = only(scheduler)
+    assert card.last_score == 8.0 and card.due < datetime.now(UTC)  # still scheduled from day 2, not from today
+
+
 def test_holding_an_older_review_replays_the_others_as_if_it_never_counted(url: str, tmp_path: Path) -> None:
     a1, a2, a3 = attempts(url, 3)
     scheduler = recorded(url, [1.0, 9.0, 6.0], [0, 1, 5], [a1, a2, a3])

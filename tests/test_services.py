@@ -107,6 +107,19 @@ def test_the_health_monitor_asks_once_then_refreshes_in_the_background(settings:
     assert not stale.health(settings, "en").ok and len(calls) >= 2  # ...while a background check replaced it
 
 
+def test_a_stale_down_answer_is_checked_again_before_it_is_served(settings: Settings) -> None:
+    answers = [DOWN, HEALTHY]
+
+    def checker(_settings: Settings, timeout_s: float, lang: str):  # type: ignore[no-untyped-def]
+        return answers.pop(0)
+
+    monitor = HealthMonitor(checker=checker, ttl_s=0)
+    assert not monitor.health(settings, "en").ok
+    time.sleep(0.01)
+    assert monitor.health(settings, "en").ok  # the server came back: this very call sees it
+    assert answers == []
+
+
 def test_the_stages_run_one_by_one(settings: Settings) -> None:
     prepared = stages.sanitize(GradeRequest(QUESTION, GOOD_ANSWER_EN + INJECTION, grader="llm"), "en")
     assert prepared.sanitized.injection and "Ignore all previous" not in prepared.sanitized.text

@@ -1,7 +1,8 @@
-"""Process-wide resources for the Streamlit app, each built once with `st.cache_resource`.
+"""The app's process-wide resources, each built once with `st.cache_resource`: the Services object
+(pages reach everything below the UI through `services()`) and the question bank.
 
-Heavy things (the embedding model, Chroma, the BM25 index, the database engine) load lazily, the
-first time a page needs them, so the app shows its first page in a couple of seconds.
+Heavy things (the embedding model, Chroma, the BM25 index) load lazily inside Services, the first
+time a page needs them, so the app shows its first page in a couple of seconds.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def _shipped_bank() -> QuestionBank:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _bank_at(database_url: str, version: str) -> QuestionBank:
+    """The bank at a content version; `database_url` is in the key because `services()` reads that database."""
     return services().content.bank(_shipped_bank())
 
 

@@ -189,7 +189,7 @@ def _build_review_log() -> None:
         .where(attempts.c.id.in_([i for i in known if i is not None]))
     ).all()  # fmt: skip
     scores = {attempt_id: score for attempt_id, score in found}
-    now = datetime.now().astimezone()
+    now = datetime.now(UTC)
     rows = [r for card in cards for r in _log_rows(card, set(scores), scores, now)]
     if rows:
         bind.execute(review_log.insert(), rows)
