@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from coach.auth import hash_password, verify_password
-from storage.accounts import AccountStore, aware_utc
+from storage.accounts import AccountStore
+from storage.base import as_utc
 
 FREE_FAILURES = 3  # wrong passwords before the account makes people wait
 BASE_WAIT_S = 5.0
@@ -34,7 +35,7 @@ def wait_seconds(failures: int, last_failure_at: datetime | None, now: datetime)
     if failures < FREE_FAILURES or last_failure_at is None:
         return 0.0
     wait = min(MAX_WAIT_S, BASE_WAIT_S * 2 ** (failures - FREE_FAILURES))
-    return max(0.0, (aware_utc(last_failure_at) - now).total_seconds() + wait)
+    return max(0.0, (as_utc(last_failure_at) - now).total_seconds() + wait)
 
 
 def sign_in(

@@ -44,7 +44,9 @@ def _load_questions(settings) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _print_grade(grade) -> None:  # type: ignore[no-untyped-def]
-    click.echo(f"Score: {grade.score:g}/10   grader: {grade.grader}" + (f" ({grade.model})" if grade.model else ""))
+    score = f"about {grade.score:g}/10, ±{grade.error_margin:.1f}" if grade.error_margin else f"{grade.score:g}/10"
+    model = f" ({grade.model})" if grade.model else ""
+    click.echo(f"Score: {score}   grader: {grade.grader}{model}   confidence: {grade.confidence.value}")
     if grade.fallback_reason:
         click.echo(f"Note: {grade.fallback_reason}")
     if grade.flags:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from practice.quiz import MAX_QUESTIONS, QuizConfig, QuizSession, start_quiz
 from question_bank import QuestionBank
 from storage.attempts import AttemptFilter, AttemptStore
+from storage.base import as_utc
 from storage.preferences import PreferenceStore, profile_scope
 from storage.scheduling import ReviewScheduler
 
@@ -32,11 +33,6 @@ class DailyPlan:
     @property
     def goal_met(self) -> bool:
         return self.answered_today >= self.goal
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; AgentPrep always writes UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def streak_days(days: set[date], today: date) -> int:
@@ -69,15 +65,15 @@ def daily_plan(
     zone: tzinfo,
     now: datetime | None = None,
 ) -> DailyPlan:
-    now = _aware(now or datetime.now(UTC))
+    now = as_utc(now or datetime.now(UTC))
     today = now.astimezone(zone).date()
     graded = store.list(profile, AttemptFilter(status="graded", since=now - timedelta(days=STREAK_LOOKBACK_DAYS)))
-    days = {_aware(a.graded_at or a.created_at).astimezone(zone).date() for a in graded}
-    answered_today = sum(1 for a in graded if _aware(a.graded_at or a.created_at).astimezone(zone).date() == today)
+    days = {as_utc(a.graded_at or a.created_at).astimezone(zone).date() for a in graded}
+    answered_today = sum(1 for a in graded if as_utc(a.graded_at or a.created_at).astimezone(zone).date() == today)
     cards = scheduler.all_cards(profile, now=now)  # sorted by due
     due_now = len(scheduler.due(profile, now=now, limit=MAX_QUESTIONS * 10))
-    upcoming = [c.due for c in cards if _aware(c.due) > now]
-    next_review = _aware(upcoming[0]).astimezone(zone) if upcoming else None
+    upcoming = [c.due for c in cards if as_utc(c.due) > now]
+    next_review = as_utc(upcoming[0]).astimezone(zone) if upcoming else None
     goal = daily_goal(preferences, profile)
     return DailyPlan(due_now, next_review, answered_today, goal, streak_days(days, today), today)
 

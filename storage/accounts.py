@@ -5,17 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from storage.base import as_utc
 from storage.db import Account, LoginSession, session_factory, utc_now
 
 ROLES = ("candidate", "coach")
-
-
-def aware_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def token_hash(token: str) -> str:
@@ -93,7 +90,7 @@ class AccountStore:
         now = now or utc_now()
         with self._sessions() as session:
             row = session.get(LoginSession, token_hash(token))
-            if row is None or aware_utc(row.expires_at) <= now:
+            if row is None or as_utc(row.expires_at) <= now:
                 return None
             account = session.get(Account, row.username)
             return SignedIn(account.username, account.role) if account is not None else None

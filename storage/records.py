@@ -10,10 +10,11 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from core.types import Grade
 from storage.attempt_tables import Attempt, CoachReview, Dispute, MachineGrade
+from storage.base import as_utc
 
 EXPORT_FIELDS = [
     "id", "profile", "question_id", "lang", "mode", "status", "score", "grader", "model",
@@ -64,13 +65,6 @@ class AttemptRecord:
     score: float | None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (AgentPrep writes UTC), PostgreSQL the session's zone: one form for all."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def record_of(
     attempt: Attempt, grade: MachineGrade | None, dispute: Dispute | None, review: CoachReview | None
 ) -> AttemptRecord:
@@ -81,7 +75,7 @@ def record_of(
         id=attempt.id, profile=attempt.profile, question_id=attempt.question_id, lang=attempt.lang,
         answer=attempt.answer, status=attempt.status, mode=attempt.mode, session_id=attempt.session_id,
         retry_of=attempt.retry_of, error=attempt.error, answer_seconds=attempt.answer_seconds,
-        created_at=_utc(attempt.created_at),
+        created_at=as_utc(attempt.created_at),
         machine_score=machine_score,
         grader=grade.grader if grade else None,
         model=grade.model if grade else None,
@@ -90,7 +84,7 @@ def record_of(
         confidence=grade.confidence if grade else None,
         prompt_version=grade.prompt_version if grade else None,
         rubric_version=grade.rubric_version if grade else None,
-        graded_at=_utc(grade.graded_at) if grade else None,
+        graded_at=as_utc(grade.graded_at) if grade and grade.graded_at else None,
         contested=dispute is not None,
         contest_note=dispute.note if dispute else None,
         dispute_items=dispute.items_json if dispute else None,
@@ -98,7 +92,7 @@ def record_of(
         coach_score=coach_score,
         coach_grade_json=review.grade_json if review else None,
         reviewed_by=review.reviewed_by if review else None,
-        reviewed_at=_utc(review.reviewed_at) if review else None,
+        reviewed_at=as_utc(review.reviewed_at) if review and review.reviewed_at else None,
         score=coach_score if coach_score is not None else machine_score,
     )  # fmt: skip
 

@@ -15,13 +15,14 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.base import as_utc
 from storage.db import ReviewCard, ReviewLogEntry, session_factory, utc_now
 
 _scheduler = Scheduler(desired_retention=0.9)
@@ -191,11 +192,6 @@ class ReviewScheduler:
             retrievability = _scheduler.get_card_retrievability(card, current_datetime=now)
         due = row.due if row.due.tzinfo else row.due.replace(tzinfo=now.tzinfo)
         return DueCard(row.question_id, due, row.last_score, float(retrievability), row.reviews or 0)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """FSRS wants UTC; SQLite hands back naive datetimes, which AgentPrep always wrote in UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _key(entry: ReviewLogEntry) -> tuple[datetime, int]:

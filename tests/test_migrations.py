@@ -17,8 +17,9 @@ from fsrs import Card, Rating, Scheduler
 
 from core.types import CriterionGrade, Grade, Verdict
 from storage.attempts import AttemptStore, disputed_items, grade_of, machine_grade_of
+from storage.base import as_utc
 from storage.db import Base, dispose_engines, get_engine, migration_config, schema_revision
-from storage.scheduling import ReviewScheduler, as_utc
+from storage.scheduling import ReviewScheduler
 
 HEAD = ScriptDirectory.from_config(migration_config()).get_current_head()
 
