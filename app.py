@@ -12,7 +12,7 @@ from ui.sidebar import render_grader_status
 note_activity()
 st.set_page_config(page_title="AgentPrep", page_icon=":material/school:", layout="wide")
 
-if "lang" not in st.session_state:  # a refresh or a bookmark keeps the language through the URL's ?lang=
+if "lang" not in st.session_state:  # a refresh or a bookmark keeps the language through the URL's ?ui_lang=
     from_url = st.query_params.get("ui_lang")
     st.session_state["lang"] = from_url if from_url in ("fr", "en") else current_lang()
 if "profile" not in st.session_state:

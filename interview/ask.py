@@ -162,22 +162,8 @@ def cited_numbers(text: str, count: int) -> list[int]:
     return seen
 
 
-def section_of(hit: Any) -> str:
-    """The passage's heading path without the document title it usually starts with."""
-    heading = hit.heading_path or ""
-    for separator in (" > ", " › "):
-        if heading.startswith(hit.title + separator):
-            return heading[len(hit.title) + len(separator) :]
-    return "" if heading == hit.title else heading
-
-
-def citation_label(number: int, hit: Any) -> str:
-    section = section_of(hit)
-    return f"[{number}] {hit.title}" + (f" › {section}" if section else "")
-
-
 def _excerpt_list(hits: Sequence[Any]) -> str:
-    return "\n".join(f"- **{citation_label(n, hit)}** — {hit.snippet}" for n, hit in enumerate(hits, start=1))
+    return "\n".join(f"- **{hit.label(n)}** — {hit.snippet}" for n, hit in enumerate(hits, start=1))
 
 
 @dataclass

@@ -45,6 +45,19 @@ class Hit:
     position: int = 0
     topics: tuple[str, ...] = ()
 
+    @property
+    def section(self) -> str:
+        """The heading path without the page's own heading, which repeats the title or shortens it
+        ("The AI engineer's toolbox" under "The AI engineer's toolbox: SDKs, ..."): said once is enough."""
+        parts = self.heading_path.split(" > ") if self.heading_path else []
+        if parts and self.title.casefold().startswith(parts[0].casefold()):
+            parts = parts[1:]
+        return " > ".join(parts)
+
+    def label(self, number: int) -> str:
+        """How a citation is named wherever it is shown: "[2] Page title › Section > Subsection"."""
+        return f"[{number}] {self.title}" + (f" › {self.section}" if self.section else "")
+
 
 @dataclass(frozen=True)
 class References:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from interview.ask import ChatMessage, citation_label, cited_numbers
+from interview.ask import ChatMessage, cited_numbers
 from interview.prompting import without_images
 from ui.i18n import t
 from ui.reader import passage_link
@@ -23,7 +23,7 @@ def show_sources(hits: list, cited: list[int]) -> None:
     st.markdown(f"**{t('ask_sources', lang)}**")
     for number, hit in enumerate(hits, start=1):
         mark = f" · {t('ask_cited', lang)}" if number in cited else ""
-        with st.expander(citation_label(number, hit) + mark):
+        with st.expander(hit.label(number) + mark):
             st.markdown(safe_model_markdown(hit.text))
             passage_link(hit.source, lang, heading=hit.heading_path, label=t("refs_read_in_context", lang))
 

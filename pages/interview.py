@@ -75,7 +75,8 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
         st.markdown(escape_markdown(turn.text))
         if turn.run_index is None or turn.exchange_index is None:
             return
-        exchange = session.runs[turn.run_index].exchanges[turn.exchange_index]
+        run = session.runs[turn.run_index]
+        exchange = run.exchanges[turn.exchange_index]
         pending = exchange.pending
         if pending is None:
             return
@@ -85,7 +86,8 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
             st.caption(t("interview_grading_failed", lang, error=pending.error or "?"))
         else:
             with st.expander(t("interview_grade", lang, score=f"{pending.grade.score:.1f}")):
-                render_grade(pending.grade, lang, answer=exchange.graded_text, show_reasoning=False)
+                render_grade(pending.grade, lang, answer=exchange.graded_text, show_reasoning=False,
+                             reference_answer=run.question.reference_answer.get(session.lang))
             render_dispute(pending.attempt_id, pending.grade, lang, app)
 
 
@@ -113,7 +115,8 @@ def show_report(session: InterviewSession) -> None:
         grade = next((exchange_grade(e) for e in reversed(run.exchanges) if exchange_grade(e)), None)
         if grade is not None:
             with st.expander(t("interview_question_grade", lang, n=run.number)):
-                render_grade(grade, lang, answer=run.cumulative_answer, show_reasoning=False)
+                render_grade(grade, lang, answer=run.cumulative_answer, show_reasoning=False,
+                             reference_answer=run.question.reference_answer.get(session.lang))
     left, right = st.columns(2)
     left.download_button(
         t("interview_download", lang), report.markdown(), file_name=f"interview-{session.id[:8]}.md",

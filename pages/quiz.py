@@ -154,7 +154,8 @@ def graded_view(quiz, item, question) -> None:  # type: ignore[no-untyped-def]
     if len(item.grades) >= 2:
         render_attempts_side_by_side(item.answers, item.grades, lang)
     passages = passages_from(app.references_for(question, qlang)[0])
-    render_grade(grade, lang, answer=item.answers[-1], passages=passages)
+    render_grade(grade, lang, answer=item.answers[-1], passages=passages,
+                 reference_answer=question.reference_answer.get(qlang))  # fmt: skip
     if can_improve(grade) and st.button(
         t("grade_improve", lang), key=f"improve-{attempt_id}", help=t("grade_improve_help", lang)
     ):

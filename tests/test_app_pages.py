@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 from fake_judge import HonestFakeJudge
 from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT, get_settings
+from knowledge.retrieval import Hit, References
 from storage.attempts import AttemptStore
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -34,12 +34,12 @@ def all_markdown(at: AppTest) -> str:
 @pytest.fixture
 def healthy_fake_llm(page_services) -> None:  # type: ignore[no-untyped-def]
     """The judge is a scripted model; the health check says it is up; references are canned."""
-    hit = SimpleNamespace(
+    hit = Hit(
         text="Hybrid retrieval runs BM25 and dense search, then fuses ranks with RRF.",
         source="en/rag-pipeline.md", title="The RAG pipeline", heading_path="Retrieval > Hybrid",
-        snippet="Hybrid retrieval runs BM25 and dense search…",
+        snippet="Hybrid retrieval runs BM25 and dense search…", lang="en", score=1.0, chunk_id="rag-1",
     )  # fmt: skip
-    refs = SimpleNamespace(reference_answer="The reference answer.", hits=[hit])
+    refs = References(reference_answer="The reference answer.", hits=[hit])
     page_services(chat_model=HonestFakeJudge(), references=refs)
 
 
@@ -83,6 +83,9 @@ def test_a_full_quiz_with_retry_and_summary(healthy_fake_llm: None) -> None:
     assert not at.exception, at.exception
     text = all_markdown(at)
     assert "/10" in text and "Grille de correction" in text
+    # the LLM's grade shows the question's reference answer, once: the excerpts below do not repeat it
+    assert [e.label for e in at.expander].count("Réponse de référence") == 1
+    assert first.reference_answer.fr in text and "Extraits du cours" in text
     first_score = quiz.items[0].grades[0].score
     button(at, "Réessayer").click().run()
     at = answer_current(at, " ".join(item.text.fr for item in first.rubric))

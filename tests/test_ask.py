@@ -21,7 +21,6 @@ from interview.ask import (
     ANSWER_TOKENS,
     ChatMessage,
     answer_question,
-    citation_label,
     estimate_tokens,
     retrieval_query,
     trim_history,
@@ -105,8 +104,8 @@ def test_without_a_model_the_excerpts_are_shown_with_their_numbers(retriever) ->
     reply = answer_question("What is the ReAct loop?", [], retriever=retriever, chat_model=None)
     text = "".join(reply.stream())
     assert reply.status == "no_model" and text.startswith(phrase("ask_no_model", "en"))
-    assert reply.hits and all(f"**{citation_label(n, hit)}**" in text for n, hit in enumerate(reply.hits, start=1))
-    assert all(label.count(hit.title) == 1 for label, hit in ((citation_label(1, h), h) for h in reply.hits))
+    assert reply.hits and all(f"**{hit.label(n)}**" in text for n, hit in enumerate(reply.hits, start=1))
+    assert all(label.count(hit.title) == 1 for label, hit in ((h.label(1), h) for h in reply.hits))
 
 
 def test_a_failing_model_gives_the_excerpts_instead(retriever) -> None:  # type: ignore[no-untyped-def]

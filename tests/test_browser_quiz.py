@@ -25,7 +25,7 @@ def test_answer_one_question_with_the_embedded_grader(app_server: str, page, tmp
     page.get_by_role("button", name="Soumettre").click()
     page.get_by_text(re.compile(r"\d+[.,]\d/10")).first.wait_for(timeout=180_000)
     page.get_by_text("correcteur intégré", exact=False).first.wait_for()
-    page.get_by_text("Extraits cités").wait_for(timeout=180_000)
+    page.get_by_text("Extraits du cours", exact=True).wait_for(timeout=180_000)
     page.get_by_text("Lire le passage entier").first.click()
     shot = tmp_path / "quiz-graded.png"
     page.screenshot(path=str(shot), full_page=True)

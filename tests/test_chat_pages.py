@@ -65,6 +65,9 @@ def test_a_short_interview_turn_by_turn() -> None:
     assert any(h.value == "Compte rendu" for h in at.header)
     assert [b.label for b in at.get("download_button")] == ["Télécharger le compte rendu (Markdown)"]
     assert any("Note par question" in m.value for m in at.markdown)
+    assert "Détail de la correction, question 1" in [e.label for e in at.expander]
+    question = at.session_state["interview"].runs[0].question
+    assert any(question.reference_answer.fr in m.value for m in at.markdown)  # the grade view's reference answer
     saved = AttemptStore(get_settings().sqlalchemy_url).list("default")
     assert [(a.mode, a.status, a.answer) for a in saved] == [("interview", "graded", ANSWER)]
     assert saved[0].contested and saved[0].review_status == "pending"

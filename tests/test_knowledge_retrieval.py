@@ -10,7 +10,7 @@ import pytest
 from bank_factory import make_question
 from knowledge_fixtures import PROJECT_ROOT, isolated_settings, shipped_index, write_small_corpus
 
-from knowledge.retrieval import SNIPPET_CHARS, HybridRetriever, embed_query, references, twin_sources
+from knowledge.retrieval import SNIPPET_CHARS, Hit, HybridRetriever, embed_query, references, twin_sources
 from knowledge.store import KnowledgeStore
 from question_bank import Question
 
@@ -162,3 +162,23 @@ def test_recall_at_5_on_the_labelled_set_stays_above_the_floor(retriever: Hybrid
     assert len(entries) >= 20, "the labelled retrieval set is missing or tiny"
     result = bench.evaluate(retriever, entries)
     assert result["recall"] >= RECALL_AT_5_FLOOR, "\n".join(result["misses"])
+
+
+@pytest.mark.parametrize(
+    ("title", "heading_path", "label"),
+    [
+        # the page's own heading shortens the title: said once
+        ("The AI engineer's toolbox: SDKs, frameworks", "The AI engineer's toolbox > Vector databases",
+         "[2] The AI engineer's toolbox: SDKs, frameworks › Vector databases"),
+        ("Prompt and context engineering", "Prompt and context engineering > Zero-shot > Costs",
+         "[2] Prompt and context engineering › Zero-shot > Costs"),
+        ("Prompt and context engineering", "Prompt and context engineering", "[2] Prompt and context engineering"),
+        # an upload whose first heading is not its title keeps its whole path
+        ("team-notes.md", "Zephyr handoff protocol > Steps", "[2] team-notes.md › Zephyr handoff protocol > Steps"),
+        ("team-notes.md", "", "[2] team-notes.md"),
+    ],
+)  # fmt: skip
+def test_a_citation_names_the_page_once_then_its_section(title: str, heading_path: str, label: str) -> None:
+    hit = Hit(text="", source="en/x.md", title=title, heading_path=heading_path, lang="en", score=0.0,
+              chunk_id="c", snippet="")  # fmt: skip
+    assert hit.label(2) == label

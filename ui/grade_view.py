@@ -31,8 +31,7 @@ _CANDIDATE_FLAGS = (
 def passages_from(references: object | None) -> list[tuple[str, str]]:
     """(label, text) of each cited excerpt, numbered as the references list below the grade shows them."""
     hits = list(getattr(references, "hits", []) or [])
-    return [(f"[{n}] {hit.title}" + (f" › {hit.heading_path}" if hit.heading_path else ""), hit.text)
-            for n, hit in enumerate(hits, start=1)]  # fmt: skip
+    return [(hit.label(n), hit.text) for n, hit in enumerate(hits, start=1)]
 
 
 def score_line(grade: Grade, lang: str) -> str:

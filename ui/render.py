@@ -43,24 +43,22 @@ def grade_origin(grade: Grade, lang: str, *, machine_score: float | None = None)
 
 
 def render_references(references: object | None, lang: str, *, error: str | None = None) -> None:
-    """The reference answer, then each cited excerpt with title, heading and snippet (whole on click)."""
-    st.markdown(f"#### {t('refs_title', lang)}")
+    """Each cited excerpt with title, section and snippet (whole on click). The reference answer is
+    not repeated here: the grade view above shows it."""
+    st.markdown(f"#### {t('refs_excerpts_title', lang)}")
     if references is None:
         if error:
             st.info(t("refs_unavailable", lang, error=error))
         return
-    with st.expander(t("refs_reference", lang), expanded=False):
-        st.markdown(safe_model_markdown(references.reference_answer))
     hits = list(getattr(references, "hits", []) or [])
     if not hits:
         st.caption(t("refs_none", lang))
         return
     from ui.reader import passage_link  # imported here: the reader uses this module's escaping
 
-    st.markdown(f"**{t('refs_excerpts', lang)}**")
     for position, hit in enumerate(hits, start=1):
-        heading = f" › {hit.heading_path}" if hit.heading_path else ""
-        st.markdown(f"**[{position}] {escape_markdown(hit.title)}**{escape_markdown(heading)}")
+        section = f" › {hit.section}" if hit.section else ""
+        st.markdown(f"**[{position}] {escape_markdown(hit.title)}**{escape_markdown(section)}")
         st.caption(hit.snippet)
         with st.expander(t("refs_open", lang)):
             st.markdown(safe_model_markdown(hit.text))
