@@ -6,7 +6,7 @@ from config import get_settings
 from services.knowledge_build import note_activity
 from ui.i18n import t
 from ui.resources import start_knowledge_build
-from ui.session import DEFAULT_PROFILE, current_lang
+from ui.session import DEFAULT_PROFILE, clean_profile_name, current_lang, current_profile, keep_in_url
 from ui.sidebar import render_grader_status
 
 note_activity()
@@ -15,8 +15,8 @@ st.set_page_config(page_title="AgentPrep", page_icon=":material/school:", layout
 if "lang" not in st.session_state:  # a refresh or a bookmark keeps the language through the URL's ?ui_lang=
     from_url = st.query_params.get("ui_lang")
     st.session_state["lang"] = from_url if from_url in ("fr", "en") else current_lang()
-if "profile" not in st.session_state:
-    st.session_state["profile"] = DEFAULT_PROFILE
+if "profile" not in st.session_state:  # and the profile through ?profile=
+    st.session_state["profile"] = clean_profile_name(st.query_params.get("profile"))
 
 
 
@@ -24,9 +24,14 @@ def _language_picked() -> None:
     st.session_state["lang"] = st.session_state["lang_picker"]
 
 
+def _profile_picked() -> None:
+    st.session_state["profile"] = clean_profile_name(st.session_state["profile_picker"])
+
+
 with st.sidebar:
-    # The language lives in its own key, not in the widget's: a widget's state can be dropped when a
-    # click interrupts a run that is still drawing (a busy server), and the page would turn French.
+    # The language and the profile live in their own keys, not in the widgets': a widget's state can be
+    # dropped when a click interrupts a run that is still drawing (a busy server), and the page would
+    # turn French or the answers go to the default profile.
     st.selectbox(
         t("sidebar_language", current_lang()),
         options=["fr", "en"],
@@ -36,8 +41,7 @@ with st.sidebar:
         on_change=_language_picked,
     )
     lang = current_lang()
-    if st.query_params.get("ui_lang") != lang:
-        st.query_params["ui_lang"] = lang
+    keep_in_url("ui_lang", lang)
 
 user = None
 if get_settings().team_mode:  # a shared server: nobody goes further without signing in
@@ -51,8 +55,9 @@ if get_settings().team_mode:  # a shared server: nobody goes further without sig
 
 with st.sidebar:
     if user is None:
-        st.text_input(t("sidebar_profile", lang), key="profile", help=t("sidebar_profile_help", lang),
-                      max_chars=40, bind="query-params")  # fmt: skip
+        st.text_input(t("sidebar_profile", lang), value=current_profile(), key="profile_picker", max_chars=40,
+                      help=t("sidebar_profile_help", lang), on_change=_profile_picked)  # fmt: skip
+        keep_in_url("profile", current_profile(), default=DEFAULT_PROFILE)
     else:
         st.caption(t("signin_as", lang, name=user.username, role=t(f"role_{user.role}", lang)))
         st.button(t("signin_out", lang), on_click=sign_out, icon=":material/logout:", key="sign_out")

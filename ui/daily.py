@@ -20,7 +20,7 @@ def _review_now(bank: QuestionBank, lang: str) -> None:
         return
     services().quizzes.save(quiz)
     st.session_state.quiz, st.session_state.quiz_retrying = quiz, False
-    st.switch_page("pages/quiz.py")
+    st.switch_page("pages/quiz.py", query_params=st.query_params.to_dict())  # keeps ?profile= and ?ui_lang=
 
 
 def review_now_button(bank: QuestionBank, lang: str, due_now: int, *, key: str) -> None:
@@ -53,7 +53,7 @@ def render_today(bank: QuestionBank, lang: str, *, key: str = "home") -> None:
         has_open_quiz = services().quizzes.has_open(profile)
         if practice.button(t("home_resume_quiz" if has_open_quiz else "home_start", lang), key=f"{key}_quiz",
                            icon=":material/quiz:", width="stretch"):  # fmt: skip
-            st.switch_page("pages/quiz.py")
+            st.switch_page("pages/quiz.py", query_params=st.query_params.to_dict())
         if plan.due_now == 0:
             if plan.next_review is None:
                 st.caption(t("home_no_cards", lang))

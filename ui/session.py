@@ -19,6 +19,15 @@ def current_profile() -> str:
     return clean_profile_name(st.session_state.get("profile"))
 
 
+def keep_in_url(name: str, value: str, *, default: str | None = None) -> None:
+    """The choice goes in the URL, so a refresh, a bookmark or a shared link keeps it (a default stays out)."""
+    if value == default:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
 def browser_zone() -> tzinfo:
     """The candidate's time zone, as their browser reports it; the server's when it does not."""
     name = st.context.timezone
