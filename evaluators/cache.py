@@ -57,15 +57,21 @@ def llm_grade_key(
     provider: str | None,
     model_name: str,
     lang: str,
+    expected_lang: str | None,
     excerpts: list[str],
     examples: list[GradedExample],
 ) -> str:
     examples_material = [[e.answer, e.score, e.lang, e.verdicts] for e in examples]
     return grade_cache_key(
-        "llm", grader_version(), provider, model_name, prompt_version(), rubric_version(question), lang, answer,
-        excerpts, examples_material,
+        "llm", grader_version(), provider, model_name, prompt_version(), rubric_version(question), lang,
+        expected_lang, answer, excerpts, examples_material,
     )  # fmt: skip
 
 
-def embedded_grade_key(question: Question, answer: str, *, model_name: str, lang: str) -> str:
-    return grade_cache_key("embedded", grader_version(), model_name, rubric_version(question), lang, answer)
+def embedded_grade_key(
+    question: Question, answer: str, *, model_name: str, lang: str, expected_lang: str | None
+) -> str:
+    """`expected_lang` (the language the question was asked in) shapes the confidence, so it is in the key."""
+    return grade_cache_key(
+        "embedded", grader_version(), model_name, rubric_version(question), lang, expected_lang, answer
+    )

@@ -233,7 +233,7 @@ class _JudgeCall:
         examples = question_examples(question, sanitized.text, lang) if request.use_examples else []
         messages = build_messages(question, sanitized.text, lang, excerpts, fence_token(sanitized.text), examples)
         key = llm_grade_key(question, request.answer, provider=provider, model_name=model_name, lang=lang,
-                            excerpts=excerpts, examples=examples)  # fmt: skip
+                            expected_lang=request.expected_lang, excerpts=excerpts, examples=examples)  # fmt: skip
         return cls(model_name, provider, examples, messages, key)
 
 
@@ -252,7 +252,8 @@ def _json_call_kwargs(chat_model: Any, schema: dict, settings: Settings, name: s
 def _cached_embedded_grade(prepared: PreparedAnswer, cache: GradeCache | None) -> Grade:
     """The embedded grader's grade, from the cache when this exact answer was graded before."""
     request = prepared.request
-    key = embedded_grade_key(request.question, request.answer, model_name=EMBEDDING_MODEL_NAME, lang=prepared.lang)
+    key = embedded_grade_key(request.question, request.answer, model_name=EMBEDDING_MODEL_NAME, lang=prepared.lang,
+                             expected_lang=request.expected_lang)  # fmt: skip
     cached = cache.get(key) if cache is not None and not request.fresh else None
     if cached is not None:
         return cached

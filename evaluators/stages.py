@@ -46,7 +46,8 @@ def sanitize(request: GradeRequest, default_lang: str) -> PreparedAnswer:
     """Clean the text, remove injected spans, set claim lines aside, cut to the budget; detect the language."""
     started = time.perf_counter()
     sanitized = sanitize_answer(request.answer)
-    lang = detect_language(sanitized.text or clean_text(request.answer), default=default_lang)
+    # a few words without telling function words ("RAG") are read in the language the question was asked in
+    lang = detect_language(sanitized.text or clean_text(request.answer), default=request.expected_lang or default_lang)
     return PreparedAnswer(request, sanitized, lang, len(sanitized.text.split()), started)
 
 

@@ -56,6 +56,19 @@ def test_an_identical_resubmission_gets_the_stored_grade_without_a_model_call(se
     assert len(judge.calls) == 2 and other.score == 0 and not other.cached
 
 
+def test_the_same_answer_to_the_question_asked_in_another_language_is_not_served_from_the_cache(
+    settings: Settings,
+) -> None:
+    """The language the question was asked in shapes the grade's confidence: it is part of the key."""
+    cache = GradeCache(settings.sqlalchemy_url)
+    asked_in_french = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="embedded", cache=cache,
+                                   expected_lang="fr")  # fmt: skip
+    asked_in_english = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="embedded", cache=cache,
+                                    expected_lang="en")  # fmt: skip
+    assert "language" in asked_in_french.confidence_reasons and not asked_in_english.cached
+    assert "language" not in asked_in_english.confidence_reasons
+
+
 def test_a_fresh_grade_asked_for_explicitly_calls_the_model_and_replaces_the_stored_one(settings: Settings) -> None:
     cache = GradeCache(settings.sqlalchemy_url)
     judge = scripted_judge(GOOD_REPLY_EN, NOTHING_MET)
@@ -177,6 +190,17 @@ def test_an_answer_in_another_language_than_the_question_lowers_confidence(setti
     assert "language" in grade.confidence_reasons and grade.confidence == Confidence.medium
     same = grade_answer(QUESTION, GOOD_ANSWER_FR, settings=settings, grader="embedded", expected_lang="fr")
     assert "language" not in same.confidence_reasons
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_one_word_answer_is_read_in_the_language_of_the_question(settings: Settings, lang: str) -> None:
+    """"RAG" has no French or English function word: it is neither called off-language nor graded in
+    the app's default language (the English quiz once showed French rubric lines for it)."""
+    other_default = settings.model_copy(update={"language": "fr" if lang == "en" else "en"})
+    grade = grade_answer(QUESTION, "RAG", settings=other_default, grader="embedded", expected_lang=lang)
+    assert grade.lang == lang and "language" not in grade.confidence_reasons
+    rubric = zip(grade.criteria, QUESTION.rubric, strict=True)
+    assert all(criterion.text == item.text.get(lang) for criterion, item in rubric)
 
 
 def test_very_short_and_injected_answers_are_not_high_confidence(settings: Settings) -> None:
