@@ -51,9 +51,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def llm_health(settings: Settings) -> Health:
-    """Whether the settings' LLM server answers: the process's one remembered check (`llm_server.monitor`)."""
-    return PROCESS_MONITOR.health(settings)
+def llm_health(settings: Settings, lang: str | None = None) -> Health:
+    """Whether the settings' LLM server answers: the process's one remembered check (`llm_server.monitor`),
+    told in `lang` (the settings' language when None)."""
+    return PROCESS_MONITOR.health(settings, lang)
 
 
 def grade_stream(
@@ -95,7 +96,7 @@ def grade(
     if chat_model is None:
         if request.grader == "auto":
             yield GradeEvent("status", feedback.text("status_checking", lang))
-            health = llm_health(settings)
+            health = llm_health(settings, lang)  # its words go inside this grade's own sentence
             if not health.ok:
                 detail = health.message + (f" {health.fix}" if health.fix else "")
                 reason = feedback.text("fallback_unavailable", lang, detail=detail)
@@ -175,7 +176,7 @@ def improve_stream(
     if cache is None and chat_model is None:
         cache = GradeCache(settings.sqlalchemy_url)
     if chat_model is None:
-        health = llm_health(settings)
+        health = llm_health(settings, lang)
         if not health.ok:
             yield GradeEvent("error", feedback.text("improve_unavailable", lang, detail=health.message))
             return

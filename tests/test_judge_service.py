@@ -77,9 +77,12 @@ def test_a_connection_error_falls_back_and_never_raises(settings: Settings) -> N
 
 
 def test_auto_uses_the_embedded_grader_when_ollama_is_down_and_says_how_to_fix_it(settings: Settings) -> None:
-    grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="auto")
+    grade = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings.model_copy(update={"language": "fr"}),
+                         grader="auto")  # fmt: skip
     assert grade.grader == "embedded" and Flag.llm_unavailable in grade.flags
     assert "ollama serve" in grade.fallback_reason
+    # the server's words in the grade's language too, not the app default's (French inside English)
+    assert "could not be reached" in grade.fallback_reason and "Start it with" in grade.fallback_reason
 
 
 def test_a_gullible_model_fooled_by_an_injection_cannot_lift_the_score(settings: Settings) -> None:
