@@ -64,11 +64,14 @@ if unfinished:
 
 history = history_frame(all_attempts, bank, lang)
 with st.expander(t("progress_filters", lang)):
-    topics = st.multiselect(t("col_topic", lang), list(bank.topics), format_func=lambda x: bank.topic_label(x, lang))
+    topics = st.multiselect(t("col_topic", lang), list(bank.topics), format_func=lambda x: bank.topic_label(x, lang),
+                            placeholder=t("filter_all", lang), select_all=False)  # fmt: skip
     statuses = st.multiselect(
-        t("progress_status", lang), ["graded", "pending", "failed"], format_func=lambda x: t(f"status_{x}", lang)
+        t("progress_status", lang), ["graded", "pending", "failed"], format_func=lambda x: t(f"status_{x}", lang),
+        placeholder=t("filter_all", lang), select_all=False,
     )
-    modes = st.multiselect(t("progress_mode", lang), ["quiz", "interview"], format_func=lambda x: t(f"mode_{x}", lang))
+    modes = st.multiselect(t("progress_mode", lang), ["quiz", "interview"], format_func=lambda x: t(f"mode_{x}", lang),
+                           placeholder=t("filter_all", lang), select_all=False)  # fmt: skip
 shown = filter_history(history, topics=topics, statuses=statuses, modes=modes)
 
 left, right = st.columns(2)

@@ -28,13 +28,16 @@ def setup_form() -> None:
     with st.form("quiz-setup"):
         st.subheader(t("quiz_setup", lang))
         topics = st.multiselect(
-            t("quiz_topics", lang), list(bank.topics), format_func=lambda x: bank.topic_label(x, lang)
+            t("quiz_topics", lang), list(bank.topics), format_func=lambda x: bank.topic_label(x, lang),
+            placeholder=t("filter_all", lang), select_all=False,
         )
         levels = st.multiselect(
-            t("quiz_levels", lang), ["basic", "intermediate", "advanced"], format_func=lambda x: t(f"level_{x}", lang)
+            t("quiz_levels", lang), ["basic", "intermediate", "advanced"], format_func=lambda x: t(f"level_{x}", lang),
+            placeholder=t("filter_all", lang), select_all=False,
         )
         kinds = st.multiselect(
-            t("quiz_kinds", lang), ["technical", "behavioral"], format_func=lambda x: t(f"kind_{x}", lang)
+            t("quiz_kinds", lang), ["technical", "behavioral"], format_func=lambda x: t(f"kind_{x}", lang),
+            placeholder=t("filter_all", lang), select_all=False,
         )
         left, middle, right = st.columns(3)
         count = left.number_input(t("quiz_count", lang), min_value=1, max_value=MAX_QUESTIONS, value=5)

@@ -83,3 +83,14 @@ def test_keys_built_from_names_exist_too() -> None:
                   "prompt_injection", "unsupported_claims", "rubric_echo", "keyword_stuffing",
                   "off_topic")])  # fmt: skip
     assert [key for key in wanted if key not in catalogue()] == []
+
+
+def test_the_french_ui_keeps_no_english_widget_defaults() -> None:
+    """Streamlit's own "Choose options" and "Select all" are English: every multiselect sets its own."""
+    get_settings.cache_clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/quiz.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect, "the page has its filters"
+    assert {m.placeholder for m in at.multiselect} == {"Tous"}
+    assert all(m.proto.select_all == 0 for m in at.multiselect)

@@ -24,7 +24,8 @@ def render_dispute(attempt_id: int, grade: Grade, lang: str, app: Services) -> N
             return
         labels = {c.id: c.text for c in grade.criteria}
         with st.form(f"dispute-{attempt_id}"):
-            items = st.multiselect(t("dispute_items", lang), list(labels), format_func=labels.__getitem__)
+            items = st.multiselect(t("dispute_items", lang), list(labels), format_func=labels.__getitem__,
+                                   placeholder=t("choose_options", lang), select_all=False)  # fmt: skip
             note = st.text_area(t("dispute_note", lang), max_chars=MAX_DISPUTE_NOTE)
             sent = st.form_submit_button(t("dispute_submit", lang))
         if not sent:

@@ -141,7 +141,8 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
     topic_key = _ensure_field("topics")
     topic_options = list(dict.fromkeys([*bank.topics, *st.session_state[topic_key]]))
     st.multiselect(_field_label("topics", lang), topic_options, key=topic_key,
-                   format_func=lambda x: bank.topic_label(x, lang))  # fmt: skip
+                   format_func=lambda x: bank.topic_label(x, lang), placeholder=t("choose_options", lang),
+                   select_all=False)  # fmt: skip
     _show_problems("topics")
     left, right = st.columns(2)
     with left:
@@ -186,7 +187,8 @@ def _form(settings: Settings, bank, lang: str, editing: str | None) -> None:  # 
             _text_field(f"follow_up_{i}_en", lang)
     source_key = _ensure_field("sources")
     source_options = list(dict.fromkeys([*_corpus_sources(settings.corpus_dir), *st.session_state[source_key]]))
-    st.multiselect(_field_label("sources", lang), source_options, key=source_key)
+    st.multiselect(_field_label("sources", lang), source_options, key=source_key,
+                   placeholder=t("choose_options", lang), select_all=False)  # fmt: skip
     _show_problems("sources")
 
 

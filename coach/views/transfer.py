@@ -65,7 +65,8 @@ def _export(lang: str) -> None:
     st.markdown(f"#### {t('coach_export_title', lang)}")
     bank = load_bank()
     topics = st.multiselect(t("quiz_topics", lang), list(bank.topics), key="ct_export_topics",
-                            format_func=lambda x: bank.topic_label(x, lang))  # fmt: skip
+                            format_func=lambda x: bank.topic_label(x, lang), placeholder=t("filter_all", lang),
+                            select_all=False)  # fmt: skip
     fmt = st.radio(t("coach_export_format", lang), ["yaml", "csv"], horizontal=True, key="ct_export_format")
     questions = bank.filter(topics=topics) if topics else list(bank.questions)
     data = ("\ufeff" + export_csv(questions)) if fmt == "csv" else export_yaml(questions)
