@@ -5,6 +5,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from core.i18n import number
 from practice.grading import Submission
 from practice.quiz import MAX_QUESTIONS, QuizConfig, summarize
 from ui.dispute import render_dispute
@@ -226,11 +227,11 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
     summary = summarize(quiz, bank)
     st.subheader(t("quiz_summary", lang))
     if summary.average is not None:
-        st.metric(t("col_average", lang), f"{summary.average}/10")
+        st.metric(t("col_average", lang), f"{number(summary.average, lang)}/10")
     rows = [
         {t("col_question", lang): bank.get(qid).prompt_in(quiz.config.lang) if bank.get(qid) else qid,
          # text, not a number: a column mixing scores and "not answered" cannot be sent as a number column
-         t("col_score", lang): f"{score:g}" if score is not None else t("quiz_not_answered", lang)}
+         t("col_score", lang): number(score, lang) if score is not None else t("quiz_not_answered", lang)}
         for qid, score in summary.per_question
     ]  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -242,9 +243,8 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
         ]  # fmt: skip
         st.dataframe(pd.DataFrame(topic_rows), hide_index=True, width="stretch")
     if summary.weakest_topics:
-        st.markdown(
-            f"**{t('quiz_weakest', lang)}** : " + ", ".join(bank.topic_label(x, lang) for x in summary.weakest_topics)
-        )
+        topics = ", ".join(bank.topic_label(x, lang) for x in summary.weakest_topics)
+        st.markdown(t("quiz_weakest", lang, topics=escape_markdown(topics)))
     if summary.to_read:
         st.markdown(f"**{t('quiz_to_read', lang)}**")
         for source in summary.to_read:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fake_judge import HonestFakeJudge
@@ -97,7 +98,7 @@ def test_a_full_quiz_with_retry_and_summary(healthy_fake_llm: None) -> None:
     at = answer_current(at, second.reference_answer.fr)
     button(at, "Question suivante").click().run()
     assert "Bilan du quiz" in [s.value for s in at.subheader]
-    assert at.metric[0].label == "Moyenne"
+    assert at.metric[0].label == "Moyenne" and re.fullmatch(r"\d+,\d/10", at.metric[0].value)  # 7,5 in French
     store = AttemptStore(get_settings().sqlalchemy_url)
     attempts = store.list("default")
     assert len(attempts) == 3 and {a.status for a in attempts} == {"graded"}
