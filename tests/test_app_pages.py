@@ -200,3 +200,23 @@ def test_an_adaptive_quiz_moves_the_level_with_the_score_and_says_why(healthy_fa
     assert pick.direction == ("up" if score >= 7.5 else "down" if score < 5 else "same")
     shown = " ".join(i.value for i in at.info)
     assert f"{score:.1f}".replace(".", ",") + "/10" in shown
+
+
+def test_each_next_step_links_to_the_course_passage_that_teaches_it(page_services) -> None:  # type: ignore[no-untyped-def]
+    services = page_services(chat_model=HonestFakeJudge())
+    at = start_app()
+    at.switch_page("pages/quiz.py").run()
+    at.number_input[0].set_value(1)
+    button(at, "Commencer").click().run()
+    question = _question(at.session_state["quiz"].items[0].question_id)
+    heaviest = max(question.rubric, key=lambda item: item.weight)
+    services.canned_references = References(reference_answer="-", hits=[Hit(
+        text=f"{heaviest.text.fr} {heaviest.text.fr}", source="fr/rag-pipeline.md", title="Le pipeline RAG",
+        heading_path="Le pipeline RAG > Découpage", snippet="…", lang="fr", score=1.0, chunk_id="c1",
+    )])  # fmt: skip
+    at = answer_current(at, "Je ne sais pas trop.")
+    assert not at.exception, at.exception
+    links = [link.proto for link in at.get("page_link")]
+    step_links = [link for link in links if link.label.startswith("À lire : [1] Le pipeline RAG › Découpage")]
+    assert step_links, [link.label for link in links]
+    assert all("source=fr%2Frag-pipeline.md" in link.query_string for link in step_links)

@@ -12,20 +12,21 @@ from evaluators.next_steps import evidence_spans, next_steps
 from evaluators.service import grade_answer
 
 PASSAGES = [
-    ("[1] Hybrid search › Fusion", "Reciprocal rank fusion merges the rankings of BM25 and the dense retriever."),
-    ("[2] Evaluation › Recall", "Measure recall at k on a labelled test set before and after a retrieval change."),
+    "Reciprocal rank fusion merges the rankings of BM25 and the dense retriever.",
+    "Measure recall at k on a labelled test set before and after a retrieval change.",
 ]
 
 
-def view(grade_json: str, lang: str, answer: str, passages: list) -> None:  # runs inside AppTest
+def view(grade_json: str, lang: str, answer: str) -> None:  # runs inside AppTest
     from core.types import Grade
     from ui.grade_view import render_grade
 
-    render_grade(Grade.model_validate_json(grade_json), lang, answer=answer, passages=passages)
+    # no passages: their links need the app's pages (tests/test_app_pages.py checks them there)
+    render_grade(Grade.model_validate_json(grade_json), lang, answer=answer)
 
 
 def rendered(grade, lang: str, answer: str) -> AppTest:  # type: ignore[no-untyped-def]
-    at = AppTest.from_function(view, args=(grade.model_dump_json(), lang, answer, PASSAGES)).run()
+    at = AppTest.from_function(view, args=(grade.model_dump_json(), lang, answer)).run()
     assert not at.exception
     return at
 
@@ -51,7 +52,7 @@ def test_the_french_view_is_in_french_and_next_steps_point_to_passages(agentprep
     grade = grade_answer(QUESTION, weak, settings=settings, grader="embedded", expected_lang="fr")
     at = rendered(grade, "fr", weak)
     markdown = " ".join(m.value for m in at.markdown)
-    assert "Note : " in markdown and "Pour progresser" in markdown and "à lire : \\[" in markdown
+    assert "Note : " in markdown and "Pour progresser" in markdown and "À travailler :" in markdown
     assert f"environ {grade.score:.1f}".replace(".", ",") in markdown
     assert not any(word in markdown for word in ("Covered", "Missing", "Next steps", "about "))
     assert [e.label for e in at.expander if e.label == "Détails pour les coachs"]
@@ -62,7 +63,7 @@ def test_the_french_view_is_in_french_and_next_steps_point_to_passages(agentprep
 def test_next_steps_take_the_heaviest_open_points_and_their_passage(agentprep_data_dir: Path) -> None:
     weak = "I would put BM25 next to vector search."
     grade = grade_answer(QUESTION, weak, settings=Settings(data_dir=agentprep_data_dir), grader="embedded")
-    steps = next_steps(grade, [text for _, text in PASSAGES])
+    steps = next_steps(grade, PASSAGES)
     open_ids = [c for c in grade.criteria if c.credit < 0.7]  # TUNING.met_credit
     assert 1 <= len(steps) <= 3 and len(steps) == min(3, len(open_ids))
     heaviest_first = sorted(open_ids, key=lambda c: -(c.weight * (1 - c.credit)))

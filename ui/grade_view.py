@@ -18,7 +18,9 @@ import streamlit as st
 from core.i18n import number
 from core.types import Confidence, Flag, Grade, Verdict
 from evaluators.next_steps import evidence_spans, next_steps
+from knowledge.retrieval import Hit, References
 from ui.i18n import t
+from ui.reader import passage_link
 from ui.render import escape_markdown, grade_origin, safe_model_markdown, score_colour
 
 _VERDICT_ICON = {Verdict.met: "✅", Verdict.partly_met: "🟡", Verdict.not_met: "❌"}
@@ -28,10 +30,9 @@ _CANDIDATE_FLAGS = (
 )  # fmt: skip
 
 
-def passages_from(references: object | None) -> list[tuple[str, str]]:
-    """(label, text) of each cited excerpt, numbered as the references list below the grade shows them."""
-    hits = list(getattr(references, "hits", []) or [])
-    return [(hit.label(n), hit.text) for n, hit in enumerate(hits, start=1)]
+def passages_from(references: References | None) -> list[Hit]:
+    """The cited excerpts, in the order (and so with the numbers) the references list shows them."""
+    return list(references.hits) if references is not None else []
 
 
 def score_line(grade: Grade, lang: str) -> str:
@@ -62,12 +63,12 @@ def render_grade(
     lang: str,
     *,
     answer: str | None = None,
-    passages: Sequence[tuple[str, str]] = (),
+    passages: Sequence[Hit] = (),
     reference_answer: str | None = None,
     show_reasoning: bool = True,
     machine_score: float | None = None,
 ) -> None:
-    """The whole grade. `passages` are (label, text) course excerpts the next steps may point to."""
+    """The whole grade. `passages` are the course excerpts the next steps may link to."""
     coloured = f":{score_colour(grade.score)}[{score_line(grade, lang)}]"
     st.markdown(f"### {t('grade_score_line', lang, score=coloured)}")
     line = origin_and_confidence(grade, lang, machine_score=machine_score)
@@ -133,19 +134,19 @@ def _criteria(grade: Grade, lang: str) -> None:
     st.markdown("\n".join(lines))
 
 
-def _next_steps(grade: Grade, passages: Sequence[tuple[str, str]], lang: str) -> None:
-    steps = next_steps(grade, [text for _, text in passages])
+def _next_steps(grade: Grade, passages: Sequence[Hit], lang: str) -> None:
+    """Each step, then the link that opens the passage teaching it in the course reader."""
+    steps = next_steps(grade, [hit.text for hit in passages])
     if not steps:
         return
     st.markdown(f"**{t('grade_next_steps', lang)}**")
-    lines = []
-    for step in steps:
+    for position, step in enumerate(steps, start=1):
         verb = t("grade_step_finish" if step.verdict == Verdict.partly_met else "grade_step_explain", lang)
-        where = ""
+        st.markdown(f"{position}. {verb} {safe_model_markdown(step.point)}")
         if step.passage is not None:
-            where = " — " + t("grade_step_read", lang, passage=escape_markdown(passages[step.passage][0]))
-        lines.append(f"1. {verb} {safe_model_markdown(step.point)}{where}")
-    st.markdown("\n".join(lines))
+            hit = passages[step.passage]
+            label = t("grade_step_read", lang, passage=hit.label(step.passage + 1))
+            passage_link(hit.source, lang, heading=hit.heading_path, label=label)
 
 
 def _coach_details(grade: Grade, lang: str) -> None:
