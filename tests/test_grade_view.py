@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from grading_fixtures import GOOD_ANSWER_EN, GOOD_ANSWER_FR, QUESTION
@@ -40,7 +41,7 @@ def test_one_origin_line_the_estimate_its_error_and_coach_details_apart(agentpre
     assert sum("Graded by" in c for c in captions) == 1
     origin = next(c for c in captions if "Graded by" in c)
     assert "Confidence: medium" in origin and "covers, not whether it is right" in origin
-    assert ":green-background[" in markdown  # the answer's own sentences that earned credit
+    assert re.search(r":green-background\[\*\*\S[^\]]*\S\*\*\]", markdown)  # earned-credit sentences, bold
     assert "Covered" in markdown and "question_vocabulary" not in markdown and "rubric " not in " ".join(captions)
     details = [e for e in at.expander if e.label == "Details for coaches"]
     assert details and '"signals"' in " ".join(c.value for c in at.get("code"))

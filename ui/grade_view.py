@@ -112,13 +112,20 @@ def _answer_with_evidence(grade: Grade, answer: str, lang: str) -> None:
     quotes = [q for c in grade.criteria if c.evidence_ok and c.verdict != Verdict.not_met for q in c.evidence]
     pieces = evidence_spans(answer, quotes)
     text = "".join(
-        f":green-background[{escape_markdown(piece)}]" if marked and piece.strip() else escape_markdown(piece)
-        for piece, marked in pieces
+        _highlighted(piece) if marked and piece.strip() else escape_markdown(piece) for piece, marked in pieces
     )
     with st.expander(t("grade_your_answer", lang), expanded=True):
         if any(marked for _, marked in pieces):
             st.caption(t("grade_highlight_legend", lang))
         st.markdown(text.replace("\n", "  \n"))
+
+
+def _highlighted(piece: str) -> str:
+    """Bold on a green background: the theme's pale green alone is hard to see. Markdown's bold must
+    touch the text, so the piece's surrounding spaces stay outside."""
+    core = piece.strip()
+    start = piece.index(core)
+    return f"{piece[:start]}:green-background[**{escape_markdown(core)}**]{piece[start + len(core):]}"
 
 
 def _criteria(grade: Grade, lang: str) -> None:
