@@ -79,7 +79,7 @@ def test_home_offers_review_now_which_starts_a_quiz_of_what_is_due() -> None:
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["À revoir maintenant"] == "1" and metrics["Série (jours)"] == "0"
+    assert metrics["À réviser maintenant"] == "1" and metrics["Série (jours)"] == "0"
     assert metrics["Objectif du jour"] == f"0 / {DEFAULT_DAILY_GOAL}"
     at.number_input(key="home_goal").set_value(5).run()
     assert daily_goal(PreferenceStore(get_settings().sqlalchemy_url), "default") == 5
