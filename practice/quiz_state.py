@@ -89,8 +89,17 @@ class QuizKeeper:
     def close(self, quiz: QuizSession) -> None:
         self.sessions.close(quiz.id)
 
-    def has_open(self, profile: str) -> bool:
-        return self.sessions.open_state(profile, KIND) is not None
+    def unfinished(self, profile: str) -> bool:
+        """Whether the profile has a quiz to resume: open, with questions left (a finished one only shows
+        its summary until a new quiz replaces it)."""
+        resumed = self.resume(profile)
+        return resumed is not None and not resumed[0].finished
+
+    def close_finished(self, profile: str) -> None:
+        """Close the profile's open quiz if it is over, so the quiz page starts at the set-up."""
+        resumed = self.resume(profile)
+        if resumed is not None and resumed[0].finished:
+            self.close(resumed[0])
 
     def resume(self, profile: str) -> tuple[QuizSession, bool] | None:
         """(quiz, retrying) of the profile's open quiz, or None."""

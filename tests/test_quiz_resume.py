@@ -143,3 +143,20 @@ def test_the_saved_state_round_trips_with_an_adaptive_pick_and_reads_grades_from
     assert restore_quiz(quiz_state(restored), store).items[0].answers == ["Une réponse."]
     keeper.close(restored)
     assert keeper.resume("cy") is None
+
+
+def test_home_resumes_an_unfinished_quiz_and_starts_a_new_one_after_the_summary(fake_llm: None) -> None:
+    at = open_quiz_page()
+    at.number_input[0].set_value(1)
+    at = click(at, "Commencer")
+    at.switch_page("pages/home.py").run()
+    assert "Reprendre mon quiz" in [b.label for b in at.button]
+    at = click(at, "Reprendre mon quiz")
+    at.switch_page("pages/quiz.py").run()  # where the button's st.switch_page goes (AppTest does not follow it)
+    at = click(at, SKIP)  # the only question: the quiz is over, its summary shows
+    assert "Bilan du quiz" in [s.value for s in at.subheader]
+    at.switch_page("pages/home.py").run()
+    assert "Reprendre mon quiz" not in [b.label for b in at.button]  # nothing is left to resume
+    at = click(at, "Commencer un quiz")
+    at.switch_page("pages/quiz.py").run()
+    assert "Préparer un quiz" in [s.value for s in at.subheader]  # the set-up, not the old summary

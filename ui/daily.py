@@ -50,9 +50,12 @@ def render_today(bank: QuestionBank, lang: str, *, key: str = "home") -> None:
         review, practice = st.columns(2)
         with review:
             review_now_button(bank, lang, plan.due_now, key=key)
-        has_open_quiz = services().quizzes.has_open(profile)
-        if practice.button(t("home_resume_quiz" if has_open_quiz else "home_start", lang), key=f"{key}_quiz",
+        resume = services().quizzes.unfinished(profile)
+        if practice.button(t("home_resume_quiz" if resume else "home_start", lang), key=f"{key}_quiz",
                            icon=":material/quiz:", width="stretch"):  # fmt: skip
+            if not resume:  # a finished quiz's summary was read: "Start a quiz" opens the set-up
+                services().quizzes.close_finished(profile)
+                st.session_state.pop("quiz", None)
             st.switch_page("pages/quiz.py", query_params=st.query_params.to_dict())
         if plan.due_now == 0:
             if plan.next_review is None:
