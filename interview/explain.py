@@ -2,8 +2,11 @@
 
 Without an LLM, the explanation is taken from the question's reference answer in the interview's
 language: the sentences that speak most to the missing rubric item (its keywords and words), two or
-three of them, in their order. The reading is the question's source in that language, named by the
-corpus document's first heading and the section that best matches the item, never by its file path.
+three of them, in their order. They are shown as whole sentences after the interviewer's own, so
+they must read well on their own: taken from one paragraph (a neighbour across a paragraph break
+belongs to another point), with a leading connective ("Finally, ...", "Enfin, ...") removed, since
+what it connects to is not shown. The reading is the question's source in that language, named by
+the corpus document's first heading and the section that best matches the item, never by its file path.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interview.followups import keyword_hits, words_of
-from interview.prompting import lower_first
 from question_bank.model import Question, RubricItem
 
 MAX_SENTENCES = 3
 MAX_EXPLANATION_CHARS = 520
 MAX_SOURCE_BYTES = 2_000_000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Ý0-9«“\"(])")
+_CONNECTIVE = re.compile(
+    r"^(?:(?:enfin|ensuite|puis|donc|mais|et|de plus|en outre|par ailleurs|cependant|toutefois|pourtant|finally|"
+    r"then|also|but|and|however|moreover|furthermore|besides|in addition|thus|so)\b,?"
+    r"|(?:alors|aussi|next|still|yet),)\s+",
+    re.IGNORECASE,
+)
+"""A word that links a sentence to the one before it: meaningless once the sentence stands alone."""
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _STOP = {
     "the", "and", "for", "with", "that", "this", "its", "from", "are", "les", "des", "une", "pour", "avec", "dans",
@@ -46,16 +55,23 @@ def _relevance(text: str, item: RubricItem, lang: str) -> float:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for paragraph in text.split("\n") for s in _SENTENCE_END.split(paragraph) if s.strip()]
+    return [s for paragraph in paragraphs(text) for s in paragraph]
 
 
-def explanation(question: Question, item: RubricItem, lang: str) -> str:
-    """Two or three sentences of the reference answer about `item` (the best one and its neighbours)."""
-    parts = sentences(question.reference_answer.get(lang))
-    if not parts:
-        return ""
-    scores = [_relevance(s, item, lang) for s in parts]
-    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
+def paragraphs(text: str) -> list[list[str]]:
+    """The text's paragraphs (its non-empty lines), each as its list of sentences."""
+    split = ([s.strip() for s in _SENTENCE_END.split(line) if s.strip()] for line in text.split("\n"))
+    return [paragraph for paragraph in split if paragraph]
+
+
+def standalone(text: str) -> str:
+    """'Finally, detect and react: ...' -> 'Detect and react: ...': a first sentence that needs nothing before it."""
+    text = _CONNECTIVE.sub("", text.strip(), count=1)
+    return text[:1].upper() + text[1:]
+
+
+def _chosen(scores: list[float], best: int, parts: list[str]) -> list[int]:
+    """The best sentence, its better neighbour, and a third one that speaks to the item too (if short enough)."""
     chosen = [best]
     neighbours = [i for i in (best + 1, best - 1) if 0 <= i < len(parts)]
     if neighbours:  # two sentences at least: the point, and what leads to it or follows from it
@@ -66,7 +82,30 @@ def explanation(question: Question, item: RubricItem, lang: str) -> str:
         candidate = sorted([*chosen, extra])
         if len(" ".join(parts[i] for i in candidate)) <= MAX_EXPLANATION_CHARS:
             chosen = candidate
-    return lower_first(" ".join(parts[i] for i in sorted(chosen)))
+    return sorted(chosen)
+
+
+def explanation(question: Question, item: RubricItem, lang: str) -> str:
+    """Two or three whole sentences of the reference answer about `item`: the best one and its neighbours.
+
+    Neighbours come from the best sentence's paragraph, which is about one point; a paragraph of one
+    sentence borrows the next paragraph's first sentence (or the previous one's last) to make two.
+    """
+    parts: list[str] = []
+    paragraph_of: list[int] = []
+    for number, paragraph in enumerate(paragraphs(question.reference_answer.get(lang))):
+        parts += paragraph
+        paragraph_of += [number] * len(paragraph)
+    if not parts:
+        return ""
+    scores = [_relevance(s, item, lang) for s in parts]
+    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
+    same = [i for i in range(len(parts)) if paragraph_of[i] == paragraph_of[best]]
+    if len(same) == 1:
+        same = [i for i in (best - 1, best, best + 1) if 0 <= i < len(parts)]
+    local = [scores[i] for i in same]
+    chosen = [same[i] for i in _chosen(local, same.index(best), [parts[i] for i in same])]
+    return " ".join([standalone(parts[chosen[0]]), *(parts[i] for i in chosen[1:])])
 
 
 def _markdown_outline(text: str) -> tuple[str | None, list[tuple[str, str]]]:

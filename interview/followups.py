@@ -164,3 +164,20 @@ def hint_item(question: Question, grade: Grade | None, hinted: set[str] | frozen
         if item.id not in hinted:
             return item
     return None
+
+
+def follow_up_point(question: Question, probe: Probe, grade: Grade | None) -> RubricItem | None:
+    """The rubric item an authored follow-up asks about, for "I don't know" to teach that and not another.
+
+    The probe's own item when the follow-up addresses it; else, when the bank links the follow-up to
+    other items (`covers`, or its keywords), the one of those the grade misses most (the heaviest
+    otherwise). None when nothing says what the follow-up is about.
+    """
+    linked = follow_up_items(question, probe.bank_index)
+    if probe.item_id is not None and (probe.addresses_item or probe.item_id in linked):
+        linked = {probe.item_id}
+    items = [item for item in question.rubric if item.id in linked]
+    if not items:
+        return None
+    missing = [item for item in missing_items(question, grade) if item.id in linked]
+    return (missing or sorted(items, key=lambda item: -item.weight))[0]

@@ -32,7 +32,11 @@ from storage.scheduling import ReviewScheduler
 log = logging.getLogger(__name__)
 GRADING_WORKERS = 4
 TRIAGE_WAIT_S = 5.0
-"""How long to wait for an embedded grade running in the pool before grading again on the spot."""
+"""How long to wait for an embedded grade queued in the pool before grading again on the spot."""
+RUNNING_TRIAGE_WAIT_S = 60.0
+"""How long to wait for one the pool has started: finishing it is quicker than starting over (the
+first grade of a process loads the embedding model, which takes longer than TRIAGE_WAIT_S; grading
+again would wait for the same model, and the page would then show the answer's grade as pending)."""
 ExcerptFinder = Callable[[Question, str], Sequence[str]]
 
 _executor: ThreadPoolExecutor | None = None
@@ -144,6 +148,8 @@ class GradingRunner:
         """The embedded grader's quick verdict, used to choose follow-ups; the saved grade when it is one."""
         if pending is not None and self.saves_embedded_grades:
             grade = pending.wait(TRIAGE_WAIT_S)
+            if grade is None and pending.future.running():
+                grade = pending.wait(RUNNING_TRIAGE_WAIT_S)
             if grade is not None:
                 return grade
         return grade_answer(question, answer, settings=self.settings, grader="embedded")

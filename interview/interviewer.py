@@ -34,14 +34,27 @@ def build_chat_model(settings):  # type: ignore[no-untyped-def]
     return get_chat_model(quick, max_output_tokens=INTERVIEWER_MAX_TOKENS)
 
 
-class Utterance:
-    """One interviewer message, streamed once; `on_done` receives the full text when it is complete.
+class TurnBreak:
+    """A part that ends a transcript turn inside one message, so what follows is a turn of its own.
 
-    Parts are fixed text or functions returning a stream of chunks (a model reply). If the page is
-    interrupted mid-stream, nothing is recorded and the session can stream the message again.
+    "I don't know" is answered with an explanation and the next question in one message; the
+    explanation's reading link must sit under the explanation, not under the next question.
     """
 
-    def __init__(self, parts: Iterable[str | Callable[[], Iterator[str]]], on_done: Callable[[str], None]):
+
+TURN_BREAK = TurnBreak()
+Part = str | TurnBreak | Callable[[], Iterator[str]]
+
+
+class Utterance:
+    """One interviewer message, streamed once; `on_done` receives its turns' texts when it is complete.
+
+    Parts are fixed text, functions returning a stream of chunks (a model reply), or `TURN_BREAK`
+    (streamed as a paragraph break, recorded as the start of a new turn). If the page is interrupted
+    mid-stream, nothing is recorded and the session can stream the message again.
+    """
+
+    def __init__(self, parts: Iterable[Part], on_done: Callable[[list[str]], None]):
         self.parts = list(parts)
         self._on_done = on_done
         self.done = False
@@ -51,17 +64,22 @@ class Utterance:
         if self.final_text is not None:  # already complete: replay without calling a model again
             yield self.final_text
             return
-        pieces: list[str] = []
+        turns: list[list[str]] = [[]]
         for part in self.parts:
+            if isinstance(part, TurnBreak):
+                turns.append([])
+                yield "\n\n"
+                continue
             chunks = [part] if isinstance(part, str) else part()
             for chunk in chunks:
                 if chunk:
-                    pieces.append(chunk)
+                    turns[-1].append(chunk)
                     yield chunk
-        self.final_text = "".join(pieces).strip()
+        texts = ["".join(pieces).strip() for pieces in turns]
+        self.final_text = "\n\n".join(text for text in texts if text)
         if not self.done:
             self.done = True
-            self._on_done(self.final_text)
+            self._on_done([text for text in texts if text])
 
     def text(self) -> str:
         """The whole message at once (tests, and callers that do not stream)."""

@@ -4,10 +4,11 @@ Built from the saved grades (the judge's, or the embedded grader's when no model
 that failed falls back to the triage grade so the report is never empty. Evidence quotes are the
 quotes each rubric verdict was based on, so a strength or a gap always points at what was said.
 
-What was covered is read over every grade of the question (the first answer's and the cumulative
-ones after follow-ups), keeping each rubric item's best verdict: a point an answer was credited
-with is a strength, never also a gap. A point named by the rubric is shown in the interview's
-language, in the rubric's words.
+What was covered, and the quotes that show it, are read from the question's grade of record: the
+last one, on the cumulative answer (`question_grade`), which is also the grade the page details
+under "Grading details". Reading them from one grade, with the grade view's rule (a verdict whose
+quotes were rejected earned nothing), is what keeps the report and the details from disagreeing.
+A point named by the rubric is shown in the interview's language, in the rubric's words.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class QuestionSummary:
     follow_ups: int
     hints: int
     graders: tuple[str, ...] = ()
+    follow_ups_dont_know: int = 0
+    follow_ups_skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,29 +94,34 @@ def document_title(source: str, corpus_dir: Path | None) -> str:
     return passage(source, corpus_dir).title
 
 
-_RANK = {Verdict.not_met: 0, Verdict.partly_met: 1, Verdict.met: 2}
+def question_grade(run: QuestionRun) -> Grade | None:
+    """The question's grade of record: the last one, on the cumulative answer (the one the page details)."""
+    grades = _graded(run)
+    return grades[-1] if grades else None
 
 
 def covered_points(run: QuestionRun, lang: str) -> list[tuple[str, Verdict, tuple[str, ...]]]:
-    """Each rubric item's best verdict over the question's grades, with the quotes that earned it.
+    """Each rubric item's verdict in the question's grade of record, with the quotes that grade gave for it.
 
-    A "met" whose quotes were rejected earned no credit, but the point was talked about: it counts
-    as partly covered, never as "not covered".
+    A verdict whose quotes were rejected earned no credit: it reads as not covered and quotes
+    nothing, as in the grade view, which shows it "missing".
     """
+    grade = question_grade(run)
+    if grade is None:
+        return []
     texts = {item.id: item.text.get(lang) for item in run.question.rubric}
-    best: dict[str, tuple[Verdict, tuple[str, ...]]] = {}
-    for grade in _graded(run):
-        for criterion in grade.criteria:
-            if criterion.evidence_ok:
-                verdict, quotes = criterion.verdict, tuple(criterion.evidence)
-            else:
-                verdict, quotes = (Verdict.partly_met if criterion.verdict == Verdict.met else Verdict.not_met), ()
-            known = best.get(criterion.id)
-            if known is None or _RANK[verdict] > _RANK[known[0]] or (verdict == known[0] and quotes and not known[1]):
-                best[criterion.id] = (verdict, quotes)
-            texts.setdefault(criterion.id, criterion.text)
-    order = [item.id for item in run.question.rubric] + [i for i in best if i not in texts]
-    return [(texts[i], best[i][0], best[i][1]) for i in dict.fromkeys(order) if i in best]
+    points = []
+    for criterion in grade.criteria:
+        verdict = criterion.verdict if criterion.evidence_ok else Verdict.not_met
+        quotes = tuple(criterion.evidence) if verdict != Verdict.not_met else ()
+        points.append((criterion.id, texts.get(criterion.id, criterion.text), verdict, quotes))
+    order = {item_id: i for i, item_id in enumerate(texts)}
+    points.sort(key=lambda point: order.get(point[0], len(order)))
+    return [(text, verdict, quotes) for _, text, verdict, quotes in points]
+
+
+def _follow_ups_ending(run: QuestionRun, outcome: str) -> int:
+    return sum(1 for exchange in run.follow_ups if exchange.outcome == outcome)
 
 
 def build_report(
@@ -126,13 +134,15 @@ def build_report(
     sources: list[str] = []
     for run in session.runs:
         grades = _graded(run)
-        first, final = (grades[0], grades[-1]) if grades else (None, None)
+        first, final = (grades[0] if grades else None), question_grade(run)
         summaries.append(
             QuestionSummary(
                 number=run.number, question_id=run.question.id, prompt=run.question.prompt_in(lang), status=run.status,
                 first_score=first.score if first else None, final_score=final.score if final else None,
                 follow_ups=len(run.follow_ups), hints=len(run.hints),
                 graders=tuple(dict.fromkeys(g.model or g.grader for g in grades)),
+                follow_ups_dont_know=_follow_ups_ending(run, "dont_know"),
+                follow_ups_skipped=_follow_ups_ending(run, "skipped"),
             )
         )  # fmt: skip
         if final is not None:
@@ -186,6 +196,10 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True, reading
         notes = [say(f"report_status_{q.status}")]
         if q.follow_ups:
             notes.append(counted("report_follow_ups", lang, q.follow_ups))
+        if q.follow_ups_dont_know:  # said on a follow-up, it saves no grade: the notes are where it shows
+            notes.append(counted("report_follow_ups_dont_know", lang, q.follow_ups_dont_know))
+        if q.follow_ups_skipped:
+            notes.append(counted("report_follow_ups_skipped", lang, q.follow_ups_skipped))
         if q.hints:
             notes.append(counted("report_hints", lang, q.hints))
         scores = f"{_score(q.first_score)} | {_score(q.final_score)}"

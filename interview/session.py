@@ -15,7 +15,9 @@ grade, so it saves no new attempt and stays a gap in the report.
 
 Without an LLM the interviewer still helps: follow-ups are the bank's authored ones, hints are the
 ones written for the question (a plain-words fallback otherwise), and "I don't know" is answered
-with the missing key point in two or three sentences and the passage of the course to read.
+with the missing key point in two or three sentences and the passage of the course to read. On a
+follow-up, that point is the one the follow-up asked about (`followups.follow_up_point`), and the
+explanation with its reading is a turn of its own, before the next question.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from pathlib import Path
 
 from core.types import Grade
 from interview.explain import explanation, passage, source_for
-from interview.followups import Probe, choose_probe, hint_item, keyword_topic, missing_items
+from interview.followups import Probe, choose_probe, follow_up_point, hint_item, keyword_topic, missing_items
 from interview.grading import GradingRunner, PendingGrade
 from interview.intents import Intent, detect_intent
-from interview.interviewer import Interviewer, Utterance
+from interview.interviewer import TURN_BREAK, Interviewer, Utterance
 from interview.plan import InterviewConfig, label
 from interview.prompting import counted, lower_first
 from practice.grading import Submission
@@ -197,7 +199,7 @@ class InterviewSession:
                 run.status = "dont_know"
                 exchange.graded_text = exchange.answer
                 exchange.pending = self.runner.submit(self._submission(run, exchange), grader="embedded")
-            return self._next_question(self._teach(run, exchange))
+            return self._next_question(self._teach(run, exchange), own_turn=True)
         exchange.outcome = "answered"
         if exchange.kind == "main":
             run.status = "answered"
@@ -276,15 +278,29 @@ class InterviewSession:
             run.hinted_items.append(item.id)
         return self._utter([hint])
 
+    def _taught_item(self, run: QuestionRun, exchange: Exchange) -> RubricItem:
+        """The point "I don't know" teaches: the one the follow-up asked about, else the heaviest missing one."""
+        question, probe = run.question, exchange.probe
+        item = None
+        if probe is not None:
+            if self._model_worded(exchange, probe):  # the persona asked about the probe's item in its words
+                item = self._item(run, probe.item_id)
+            else:  # the authored follow-up was asked word for word: teach what it is about
+                item = follow_up_point(question, probe, run.latest_triage) or self._item(run, probe.item_id)
+        if item is None and exchange.kind == "follow_up":
+            item = next(iter(missing_items(question, run.latest_triage)), None)
+        return item or max(question.rubric, key=lambda i: i.weight)
+
+    def _model_worded(self, exchange: Exchange, probe: Probe) -> bool:
+        """Whether the follow-up the candidate saw was the persona's wording rather than the authored one."""
+        said = (turn.text for turn in self.transcript if turn.role == "interviewer")
+        return probe.item_id is not None and not any(probe.question in text for text in said)
+
     def _teach(self, run: QuestionRun, exchange: Exchange) -> str:
         """After "I don't know": the missing key point in a few sentences, and where to read about it."""
         say = self.interviewer.say
         question = run.question
-        item = self._item(run, exchange.probe.focus_item) if exchange.probe is not None else None
-        if item is None and exchange.kind == "follow_up":
-            item = next(iter(missing_items(question, run.latest_triage)), None)
-        if item is None:
-            item = max(question.rubric, key=lambda i: i.weight)
+        item = self._taught_item(run, exchange)
         if question.kind == Kind.behavioral and question.hint is not None:
             # The reference answer of a behavioral question is someone else's story: say what to tell instead.
             parts = [say("dont_know_behavioral", self._messages, explanation=question.hint.get(self.lang))]
@@ -312,14 +328,20 @@ class InterviewSession:
         header = self.interviewer.say("question_header", n=number, total=len(self.questions), question=text)
         if not question.written_in(self.lang):  # a question a coach wrote in the other language only
             header += " " + self.interviewer.say("question_other_language")
-        return self._utter([*lead, "\n\n", header])
+        separator = [] if lead and lead[-1] is TURN_BREAK else ["\n\n"]
+        return self._utter([*lead, *separator, header])
 
-    def _next_question(self, lead: object) -> Utterance:
+    def _next_question(self, lead: object, *, own_turn: bool = False) -> Utterance:
+        """The next question (or the end) after `lead`; `own_turn` keeps the lead a turn of its own.
+
+        A lead with a reading link (an explanation after "I don't know") is its own turn, so the
+        link is shown under it and not under the next question.
+        """
         if len(self.runs) >= len(self.questions):
-            return self._finish(early=False, lead=lead)
-        return self._ask_question([lead])
+            return self._finish(early=False, lead=lead, own_turn=own_turn)
+        return self._ask_question([lead, TURN_BREAK] if own_turn else [lead])
 
-    def _finish(self, *, early: bool, lead: object | None = None) -> Utterance:
+    def _finish(self, *, early: bool, lead: object | None = None, own_turn: bool = False) -> Utterance:
         self.finished = True
         self.ended_early = early
         for run in self.runs:
@@ -327,7 +349,7 @@ class InterviewSession:
                 run.status = "skipped"
         closing = self.interviewer.say("closing_early" if early else "closing")
         # A spoken lead ("let's skip this one") stays; a model transition would only repeat the closing.
-        parts: list = [lead, " "] if isinstance(lead, str) else []
+        parts: list = [lead, TURN_BREAK if own_turn else " "] if isinstance(lead, str) else []
         parts.append(self.interviewer.model_or_template("closing", closing))
         return self._utter(parts)
 
@@ -335,8 +357,10 @@ class InterviewSession:
         self._messages += 1
         reading, self._reading = self._reading, None
 
-        def record(text: str) -> None:
-            self.transcript.append(Turn("interviewer", text, reading=reading))
+        def record(texts: list[str]) -> None:
+            # A reading belongs to the message's first turn: the explanation that names it.
+            for i, text in enumerate(texts):
+                self.transcript.append(Turn("interviewer", text, reading=None if i else reading))
             if self.pending is utterance:
                 self.pending = None
 

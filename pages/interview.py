@@ -5,7 +5,7 @@ import streamlit as st
 from interview.intents import Intent
 from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, InterviewConfig, label
 from interview.prompting import phrase, without_images
-from interview.report import build_report, exchange_grade, report_markdown
+from interview.report import build_report, question_grade, report_markdown
 from interview.session import InterviewSession, Turn
 from ui.dispute import render_dispute
 from ui.grade_view import render_grade
@@ -63,14 +63,29 @@ def open_interview() -> InterviewSession | None:
     return session
 
 
-def show_turn(session: InterviewSession, turn: Turn) -> None:
-    if turn.role == "interviewer":
-        with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+def show_turns(session: InterviewSession, turns: list[Turn]) -> None:
+    """The transcript; the interviewer's turns in a row share one message, each followed by its reading link.
+
+    An explanation after "I don't know" and the next question are one message but two turns, so
+    the link to read sits under the explanation it belongs to, not under the next question.
+    """
+    message = None
+    for turn in turns:
+        if turn.role != "interviewer":
+            message = None
+            show_turn(session, turn)
+            continue
+        if message is None:
+            message = st.chat_message("assistant", avatar=":material/record_voice_over:")
+        with message:
             st.markdown(safe_model_markdown(turn.text))
             if turn.reading is not None:
                 source, heading = turn.reading
                 passage_link(source, lang, heading=heading, label=t("refs_read_in_context", lang))
-        return
+
+
+def show_turn(session: InterviewSession, turn: Turn) -> None:
+    """A candidate's turn, with the grade of the answer beneath it."""
     with st.chat_message("user"):
         st.markdown(escape_markdown(turn.text))
         if turn.run_index is None or turn.exchange_index is None:
@@ -112,7 +127,7 @@ def show_report(session: InterviewSession) -> None:
     if not report.reading:
         st.markdown(phrase("report_no_reading", session.lang))
     for run in session.runs:
-        grade = next((exchange_grade(e) for e in reversed(run.exchanges) if exchange_grade(e)), None)
+        grade = question_grade(run)  # the grade the report's strengths and gaps are read from
         if grade is not None:
             with st.expander(t("interview_question_grade", lang, n=run.number)):
                 render_grade(grade, lang, answer=run.cumulative_answer, show_reasoning=False,
@@ -140,8 +155,7 @@ else:
 st.caption(f"{label(session.config.level, lang)} · {label(session.config.focus, lang)} · {model_note}")
 conversation = st.container()
 with conversation:
-    for turn in session.transcript:
-        show_turn(session, turn)
+    show_turns(session, session.transcript)
     if session.pending is not None and not session.pending.done:  # a message interrupted by a rerun
         with st.chat_message("assistant", avatar=":material/record_voice_over:"):
             st.write_stream(without_images(session.pending.stream()))
@@ -157,13 +171,14 @@ if not session.finished:
     if clicked or typed:
         before = len(session.transcript)
         utterance = session.reply(typed or "", None if typed else clicked)
+        said = len(session.transcript)
         with conversation:
-            for turn in session.transcript[before:]:
-                show_turn(session, turn)
+            show_turns(session, session.transcript[before:])
             with st.chat_message("assistant", avatar=":material/record_voice_over:"):
                 st.write_stream(without_images(utterance.stream()))
         app.interviews.save(session)  # before a rerun: a refresh now resumes from here
-        if session.finished:
+        # The report; or an explanation with its reading link, shown as its own turn above the next question.
+        if session.finished or any(turn.reading for turn in session.transcript[said:]):
             st.rerun()
     follow_ups = len(session.current_run.follow_ups) if session.current_run else 0
     progress = t("interview_progress", lang, n=len(session.runs), total=len(session.questions))

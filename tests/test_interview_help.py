@@ -127,14 +127,16 @@ def test_without_keywords_or_authored_hint_the_fallback_is_a_generic_nudge(store
 def test_dont_know_teaches_the_point_in_the_interview_language_and_names_the_passage(stores) -> None:  # type: ignore[no-untyped-def]
     session = new_help_session(stores, (HINTED, AGENTS), lang="fr")
     reply = session.reply("Je ne sais pas.").text()
-    assert "les documents sont découpés en morceaux avant le calcul des embeddings." in reply
+    assert "Les documents sont découpés en morceaux avant le calcul des embeddings." in reply
     assert "« Le pipeline RAG de bout en bout »" in reply and "fr/rag-pipeline.md" not in reply
     assert "section « Stratégies de découpage (chunking) »" in reply
     assert AGENTS["prompt"]["fr"] in reply  # and then the interview moves on
-    # The page shows a link that opens that section in the course reader.
-    assert session.transcript[-1].reading == (
+    # The page shows a link that opens that section in the course reader, under the explanation.
+    explained, asked = session.transcript[-2:]
+    assert explained.reading == (
         "fr/rag-pipeline.md", "Le pipeline RAG de bout en bout > Stratégies de découpage (chunking)"
     )
+    assert AGENTS["prompt"]["fr"] in asked.text and asked.reading is None
 
 
 def test_dont_know_to_a_behavioral_question_says_what_to_tell_not_someone_elses_story(stores) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +176,7 @@ def hand_grade(verdicts: dict[str, Verdict], evidence_ok: dict[str, bool] | None
     return Grade(score=5, grader="embedded", criteria=criteria)
 
 
-def test_the_report_keeps_every_point_a_grade_credited_and_says_so_in_plain_words(stores) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_reads_what_was_covered_from_the_final_grade_in_plain_words(stores) -> None:  # type: ignore[no-untyped-def]
     session = new_help_session(stores, (HINTED, AGENTS), lang="fr")
     first = hand_grade({"definition": Verdict.met, "chunking": Verdict.not_met, "evaluation": Verdict.not_met})
     after = hand_grade({"definition": Verdict.partly_met, "chunking": Verdict.met, "evaluation": Verdict.met},
@@ -186,11 +188,14 @@ def test_the_report_keeps_every_point_a_grade_credited_and_says_so_in_plain_word
     session.runs = [run]
     report = build_report(session, CORPUS)
     rubric = {item.id: item.text.fr for item in run.question.rubric}
-    assert [e.point for e in report.strengths] == [rubric["definition"], rubric["chunking"]]  # in French
-    assert {e.point: e.kind for e in report.gaps} == {rubric["evaluation"]: "partly_met"}  # claimed, not proven
+    # The grade on the whole exchange is the one the details show: the report says what it says.
+    assert [e.point for e in report.strengths] == [rubric["chunking"]]  # in French
+    assert {e.point: e.kind for e in report.gaps} == {rubric["definition"]: "partly_met",
+                                                      rubric["evaluation"]: "not_met"}  # claimed, not proven
     markdown = report.markdown()
-    assert rubric["definition"] not in markdown.split("## Lacunes")[1]
-    assert "non abordé" not in markdown and "Rien à signaler" not in markdown.split("## Lacunes")[0]
+    assert rubric["chunking"] not in markdown.split("## Lacunes")[1]
+    assert "(abordé en partie) — vous avez dit" in markdown and "(non abordé)" in markdown
+    assert "Rien à signaler" not in markdown.split("## Lacunes")[0]
     header = next(line for line in markdown.splitlines() if line.startswith("| # |"))
     assert all(cell.strip() for cell in header.strip("|").split("|")) and header.count("|") == 6
     assert "1 relance, 2 indices" in markdown and "(s)" not in markdown
