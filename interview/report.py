@@ -171,8 +171,8 @@ def build_report(
     )
 
 
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}/10"
+def _score(value: float | None, lang: str) -> str:
+    return "—" if value is None else f"{i18n.number(value, lang)}/10"
 
 
 def report_markdown(report: InterviewReport, *, transcript: bool = True, reading: bool = True) -> str:
@@ -187,8 +187,9 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True, reading
 
     meta = say("report_meta", level=report.level, focus=report.focus, date=report.date)
     lines = [f"# {say('report_title')}", "", meta]
-    average = report.average
-    lines += ["", f"**{say('report_average', score=average) if average is not None else say('report_no_score')}**"]
+    average = None if report.average is None else i18n.number(report.average, lang)
+    average_line = say("report_no_score") if average is None else say("report_average", score=average)
+    lines += ["", f"**{average_line}**"]
     lines += ["", f"## {say('report_per_question')}", ""]
     header = (say("report_question"), say("report_first"), say("report_final"), say("report_notes"))
     lines += ["| # | " + " | ".join(header) + " |", "|---|---|---|---|---|"]
@@ -202,7 +203,7 @@ def report_markdown(report: InterviewReport, *, transcript: bool = True, reading
             notes.append(counted("report_follow_ups_skipped", lang, q.follow_ups_skipped))
         if q.hints:
             notes.append(counted("report_hints", lang, q.hints))
-        scores = f"{_score(q.first_score)} | {_score(q.final_score)}"
+        scores = f"{_score(q.first_score, lang)} | {_score(q.final_score, lang)}"
         prompt = escape_markdown(q.prompt, one_line=True)
         lines.append(f"| {q.number} | {prompt} | {scores} | {', '.join(notes)} |")
     answered = any(q.final_score is not None for q in report.questions)

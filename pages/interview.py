@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from core.i18n import number
 from interview.intents import Intent
 from interview.plan import FOCUSES, LEVELS, MAX_FOLLOW_UPS, MAX_QUESTIONS, InterviewConfig, label
 from interview.prompting import phrase, without_images
 from interview.report import build_report, question_grade, report_markdown
 from interview.session import InterviewSession, Turn
 from ui.dispute import render_dispute
-from ui.grade_view import render_grade
+from ui.grade_view import passages_from, render_grade
 from ui.i18n import t
 from ui.reader import passage_link
 from ui.render import escape_markdown, safe_model_markdown
@@ -100,7 +101,7 @@ def show_turn(session: InterviewSession, turn: Turn) -> None:
         elif pending.grade is None:
             st.caption(t("interview_grading_failed", lang, error=pending.error or "?"))
         else:
-            with st.expander(t("interview_grade", lang, score=f"{pending.grade.score:.1f}")):
+            with st.expander(t("interview_grade", lang, score=number(pending.grade.score, lang))):
                 render_grade(pending.grade, lang, answer=exchange.graded_text, show_reasoning=False,
                              reference_answer=run.question.reference_answer.get(session.lang))
             render_dispute(pending.attempt_id, pending.grade, lang, app)
@@ -130,8 +131,9 @@ def show_report(session: InterviewSession) -> None:
         grade = question_grade(run)  # the grade the report's strengths and gaps are read from
         if grade is not None:
             with st.expander(t("interview_question_grade", lang, n=run.number)):
-                render_grade(grade, lang, answer=run.cumulative_answer, show_reasoning=False,
-                             reference_answer=run.question.reference_answer.get(session.lang))
+                passages = passages_from(app.references_for(run.question, session.lang)[0])  # next steps' links
+                render_grade(grade, lang, answer=run.cumulative_answer, show_reasoning=False, passages=passages,
+                             reference_answer=run.question.reference_answer.get(session.lang))  # fmt: skip
     left, right = st.columns(2)
     left.download_button(
         t("interview_download", lang), report.markdown(), file_name=f"interview-{session.id[:8]}.md",

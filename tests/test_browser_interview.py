@@ -28,7 +28,7 @@ def test_one_interview_turn_then_the_report(app_server: str, page, tmp_path: Pat
     page.get_by_text("Un agent combine un LLM", exact=False).first.wait_for()  # also in its grade view
     probes = r"Allons un peu plus loin|Une question pour creuser"  # the bank's own follow-ups, no LLM
     page.get_by_text(re.compile(probes)).first.wait_for(timeout=180_000)
-    page.get_by_text(re.compile(r"Note : \d+\.\d/10")).first.wait_for(timeout=180_000)  # the background grade
+    page.get_by_text(re.compile(r"Note : \d+,\d/10")).first.wait_for(timeout=180_000)  # the background grade
 
     page.get_by_role("button", name="Je ne sais pas").click()  # on the follow-up: the interviewer teaches
     page.get_by_role("link", name="Lire dans le cours").first.wait_for(timeout=180_000)

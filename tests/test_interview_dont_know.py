@@ -161,8 +161,12 @@ def test_the_report_says_i_dont_know_on_a_follow_up(stores, bank: QuestionBank, 
     session.reply("Je mets la clé dans une variable d'environnement.").text()
     session.reply("", Intent.dont_know).text()
     assert session.finished and session.wait_for_grades(timeout=120)
-    row = next(line for line in build_report(session, CORPUS).markdown().splitlines() if line.startswith("| 1 |"))
+    markdown = build_report(session, CORPUS).markdown()
+    row = next(line for line in markdown.splitlines() if line.startswith("| 1 |"))
     assert row.endswith(f"| {said} |")
+    decimal = "," if lang == "fr" else "."  # scores written the reader's way: 6,5/10 in French
+    assert re.search(rf"\| \d+\{decimal}\d/10 \| \d+\{decimal}\d/10 \|", row), row
+    assert re.search(rf"(Note moyenne|Average score) ?: \d+\{decimal}\d/10", markdown)
 
 
 # --- D: the report agrees with the grading details --------------------------------------------------
