@@ -46,7 +46,7 @@ def test_one_interview_turn_then_the_report(app_server: str, page, tmp_path: Pat
     report = tmp_path / "report.md"
     info.value.save_as(report)
     text = report.read_text(encoding="utf-8")
-    assert text.startswith("# Compte rendu d'entretien blanc") and "Un agent combine un LLM" in text
+    assert text.startswith("# Compte rendu de l'entretien simulé") and "Un agent combine un LLM" in text
     assert "« je ne sais pas » à 1 relance" in text  # the follow-up the candidate did not know
     shot = tmp_path / "interview.png"
     page.screenshot(path=str(shot), full_page=True)
