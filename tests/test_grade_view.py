@@ -77,3 +77,13 @@ def test_evidence_spans_mark_quotes_in_order_and_skip_what_is_not_there() -> Non
     pieces = evidence_spans(answer, ["dense vectors find paraphrases", "not in the answer", "Fusion merges"])
     assert "".join(p for p, _ in pieces) == answer
     assert [p for p, marked in pieces if marked] == ["Dense vectors find paraphrases", "Fusion merges"]
+
+
+def test_a_one_word_answer_scores_a_plain_zero_not_an_estimate(agentprep_data_dir: Path) -> None:
+    from ui.grade_view import score_line
+
+    settings = Settings(data_dir=agentprep_data_dir)
+    one_word = grade_answer(QUESTION, "RAG", settings=settings, grader="embedded", expected_lang="en")
+    assert one_word.score == 0 and score_line(one_word, "en") == "0.0/10"
+    good = grade_answer(QUESTION, GOOD_ANSWER_EN, settings=settings, grader="embedded")
+    assert score_line(good, "fr").startswith("environ ") and "à ± 1,0 près" in score_line(good, "fr")

@@ -36,9 +36,11 @@ def passages_from(references: References | None) -> list[Hit]:
 
 
 def score_line(grade: Grade, lang: str) -> str:
-    """ "7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4" (decimal comma in French)."""
+    """ "7.5/10", or for the built-in grader "about 7.5/10, give or take 1.4" (decimal comma in French).
+    An empty or a few-word answer's 0 is no estimate: there was nothing to weigh."""
     score, margin = number(grade.score, lang), number(grade.error_margin or 0, lang)
-    if grade.grader == "embedded" and grade.error_margin:
+    nothing_to_weigh = grade.score == 0 and {Flag.empty_answer, Flag.too_short} & set(grade.flags)
+    if grade.grader == "embedded" and grade.error_margin and not nothing_to_weigh:
         return t("grade_estimate", lang, score=score, margin=margin)
     return f"{score}/10"
 
