@@ -58,6 +58,9 @@ def test_sign_in_refresh_privacy_roles_expiry_and_throttling(team_server, chromi
     candidate.get_by_text("Identifiant ou mot de passe incorrect.").wait_for()
     sign_in(candidate, "ana", "ana's password")
     candidate.get_by_text("Connecté : ana (candidat)").wait_for()
+    # the cookie is written by a script in an iframe drawn after the sign-in: under load it can come
+    # later than the text above, and a refresh before it is a refresh without it
+    candidate.wait_for_function("document.cookie.includes('agentprep_session=')")
     candidate.reload()  # the cookie keeps the sign-in
     candidate.get_by_text("Connecté : ana (candidat)").wait_for()
     assert candidate.get_by_role("link", name="Espace coach").count() == 0  # candidates never see the studio
