@@ -237,7 +237,7 @@ def show_summary(quiz) -> None:  # type: ignore[no-untyped-def]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if summary.per_topic:
         topic_rows = [
-            {t("col_topic", lang): bank.topic_label(ts.topic, lang), t("col_average", lang): ts.average,
+            {t("col_topic", lang): bank.topic_label(ts.topic, lang), t("col_average", lang): number(ts.average, lang),
              t("col_answered", lang): ts.answered}
             for ts in summary.per_topic
         ]  # fmt: skip

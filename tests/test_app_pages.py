@@ -99,6 +99,8 @@ def test_a_full_quiz_with_retry_and_summary(healthy_fake_llm: None) -> None:
     button(at, "Question suivante").click().run()
     assert "Bilan du quiz" in [s.value for s in at.subheader]
     assert at.metric[0].label == "Moyenne" and re.fullmatch(r"\d+,\d/10", at.metric[0].value)  # 7,5 in French
+    per_question, per_topic = (frame.value for frame in at.dataframe[:2])
+    assert all(re.fullmatch(r"\d+,\d", value) for value in [*per_question["Note"], *per_topic["Moyenne"]])
     store = AttemptStore(get_settings().sqlalchemy_url)
     attempts = store.list("default")
     assert len(attempts) == 3 and {a.status for a in attempts} == {"graded"}
