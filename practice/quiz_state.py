@@ -43,6 +43,11 @@ def _pick(data: dict | None) -> AdaptivePick | None:
                            "recent_scores": tuple(data["recent_scores"])})  # fmt: skip
 
 
+def _finished(state: dict) -> bool:
+    """`QuizSession.finished` of the saved quiz: its position is past its last item."""
+    return state["position"] >= len(state["items"])
+
+
 def restore_quiz(state: dict, store: AttemptStore) -> QuizSession:
     """The quiz as saved, its answers and grades read from the attempts (a graded attempt counts once)."""
     config = state["config"]
@@ -91,15 +96,15 @@ class QuizKeeper:
 
     def unfinished(self, profile: str) -> bool:
         """Whether the profile has a quiz to resume: open, with questions left (a finished one only shows
-        its summary until a new quiz replaces it)."""
-        resumed = self.resume(profile)
-        return resumed is not None and not resumed[0].finished
+        its summary until a new quiz replaces it). Read from the saved state: no attempt is loaded."""
+        state = self.sessions.open_state(profile, KIND)
+        return state is not None and not _finished(state)
 
     def close_finished(self, profile: str) -> None:
         """Close the profile's open quiz if it is over, so the quiz page starts at the set-up."""
-        resumed = self.resume(profile)
-        if resumed is not None and resumed[0].finished:
-            self.close(resumed[0])
+        state = self.sessions.open_state(profile, KIND)
+        if state is not None and _finished(state):
+            self.sessions.close(state["id"])
 
     def resume(self, profile: str) -> tuple[QuizSession, bool] | None:
         """(quiz, retrying) of the profile's open quiz, or None."""
