@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from knowledge.chunking import HEADING_SEPARATOR
 from knowledge.language import detect_language
 from knowledge.lexical import LexicalIndex, analyzer_for
 from knowledge.store import KnowledgeStore
@@ -49,10 +50,10 @@ class Hit:
     def section(self) -> str:
         """The heading path without the page's own heading, which repeats the title or shortens it
         ("The AI engineer's toolbox" under "The AI engineer's toolbox: SDKs, ..."): said once is enough."""
-        parts = self.heading_path.split(" > ") if self.heading_path else []
+        parts = self.heading_path.split(HEADING_SEPARATOR) if self.heading_path else []
         if parts and self.title.casefold().startswith(parts[0].casefold()):
             parts = parts[1:]
-        return " > ".join(parts)
+        return HEADING_SEPARATOR.join(parts)
 
     def label(self, number: int) -> str:
         """How a citation is named wherever it is shown: "[2] Page title › Section > Subsection"."""
