@@ -151,7 +151,7 @@ def test_two_app_servers_share_one_postgres_and_one_chroma(tmp_path: Path) -> No
         print(f"\n{SESSIONS} sessions: Submit to grade p50 {percentile(times, 0.5):.1f} s, "
               f"p95 {percentile(times, 0.95):.1f} s")  # fmt: skip
         for outcome in outcomes:  # each page shows its own answer and no one else's
-            assert f"Signed {outcome.profile}." in outcome.shown, outcome.profile
+            assert f"Signed {outcome.profile}." in outcome.shown, (outcome.profile, outcome.server, outcome.shown)
             others = [o.profile for o in outcomes if o is not outcome and f"Signed {o.profile}." in outcome.shown]
             assert not others, (outcome.profile, others)
         with engine.connect() as connection:
